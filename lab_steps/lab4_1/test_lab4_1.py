@@ -1,0 +1,41 @@
+"""Lab 4.1's stages, in order. Each reads the world the lab left behind and fails with a message a
+learner can act on; the expected values come from lab.toml beside this file."""
+
+import pytest
+
+from pytest_sagemaker_lab import checks
+
+stage = pytest.mark.lab_stage
+
+
+@stage("libomp_present", points=1)
+def test_libomp_present(lab_probe, lab_evidence):
+    lab_evidence.append(checks.check_openmp(lab_probe))
+
+
+@stage("xgboost_importable", requires=("libomp_present",), points=1)
+def test_xgboost_importable(lab_probe, lab_evidence):
+    lab_evidence.append(checks.check_xgboost(lab_probe))
+
+
+@stage("s3_objects_reachable", points=1)
+def test_s3_objects_reachable(lab_run, lab_world, lab_s3, lab_object, lab_evidence):
+    size = checks.check_s3_object(lab_s3, lab_world.bucket, lab_world.prefix, lab_object)
+    lab_evidence.append(f"s3://{lab_world.bucket}/{lab_world.prefix}/{lab_object.key} ({size} bytes)")
+
+
+@stage("estimator_config_valid", requires=("s3_objects_reachable",), points=1)
+def test_estimator_config_valid(lab_training_job, lab_spec, lab_world, lab_evidence):
+    checks.check_config(lab_training_job, lab_spec, lab_world.bucket, lab_world.prefix, lab_world.region)
+    lab_evidence.append(f"{lab_training_job['TrainingJobName']}: XGBoost {lab_spec.version}, "
+                        f"{lab_spec.instance_type}, hyperparameters and channels as the lab sets them")
+
+
+@stage("fit_completes", requires=("s3_objects_reachable",), points=1)
+def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_evidence):
+    lab_evidence.append(checks.check_completed(lab_training_job, lab_spec, lab_logs))
+
+
+@stage("model_artifact_present", requires=("fit_completes",), points=1)
+def test_model_artifact_present(lab_model, lab_spec, lab_evidence):
+    lab_evidence.append(checks.check_artifact(lab_model, lab_spec))

@@ -1,0 +1,153 @@
+"""The account a lab runs against: moto offline (the default) or AWS live, and how to reach it.
+
+One place hands out boto3 sessions and the environment a lab's code runs with. Offline, every
+credential and endpoint comes from here: fake keys, the lab's region, no profile, no config file,
+so no call can reach AWS or pick up a real secret.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import fastclock, netguard
+from .spec import LabSpec
+
+OFFLINE_ACCOUNT = "123456789012"  # moto's default account
+OFFLINE_BUCKET = "sagemaker-lab-data"
+OFFLINE_ROLE_NAME = "SageMakerLabRole"
+SAGEMAKER_TRUST_POLICY = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+    '"Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+)
+# Variables that could carry real credentials or send calls elsewhere: removed offline.
+_CREDENTIAL_VARIABLES = (
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE",
+)
+
+
+def offline_environment(region: str) -> dict[str, str]:
+    """The AWS variables an offline lab runs with."""
+    return {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
+    }
+
+
+@dataclass
+class World:
+    """Where one run of a lab happens: the account, region, bucket, prefix and role it uses."""
+
+    mode: str
+    region: str
+    bucket: str
+    prefix: str
+    role_arn: str
+    account_id: str = OFFLINE_ACCOUNT
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def live(self) -> bool:
+        return self.mode == "live"
+
+    def session(self):
+        import boto3
+
+        return boto3.Session(region_name=self.region)
+
+    def client(self, service: str):
+        if service not in self._clients:
+            self._clients[service] = self.session().client(service)
+        return self._clients[service]
+
+
+@contextlib.contextmanager
+def patched_environ(values: dict[str, str], remove: tuple[str, ...] = ()) -> Iterator[None]:
+    saved = {name: os.environ.get(name) for name in (*values, *remove)}
+    try:
+        for name in remove:
+            os.environ.pop(name, None)
+        os.environ.update(values)
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def seed_world(world: World, spec: LabSpec) -> None:
+    """What the earlier labs leave behind: the bucket with the lab's data, and the IAM role."""
+    s3 = world.client("s3")
+    if world.region == "us-east-1":
+        s3.create_bucket(Bucket=world.bucket)
+    else:
+        s3.create_bucket(Bucket=world.bucket,
+                         CreateBucketConfiguration={"LocationConstraint": world.region})
+    for key, body in spec.generate_data().items():
+        s3.put_object(Bucket=world.bucket, Key=f"{world.prefix}/{key}", Body=body)
+    iam = world.client("iam")
+    iam.create_role(RoleName=world.role_arn.rsplit("/", 1)[-1],
+                    AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)
+
+
+@contextlib.contextmanager
+def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None = None,
+                  prefix: str | None = None, role_arn: str | None = None, seed: bool = True,
+                  ) -> Iterator[World]:
+    """A fresh moto account, in this process, seeded with the lab's starting state."""
+    from moto import mock_aws
+
+    from .emulator import moto_hooks
+
+    region = region or spec.region
+    world = World(
+        mode="offline", region=region, bucket=bucket or OFFLINE_BUCKET, prefix=prefix or spec.prefix,
+        role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}",
+    )
+    moto_hooks.install()
+    with patched_environ(offline_environment(region), remove=_CREDENTIAL_VARIABLES):
+        netguard.install()
+        mock = mock_aws()
+        mock.start()
+        try:
+            if seed:
+                seed_world(world, spec)
+            fastclock.install()
+            yield world
+        finally:
+            fastclock.uninstall()
+            moto_hooks.wait_for_jobs()
+            mock.stop()
+            netguard.uninstall()
+
+
+@contextlib.contextmanager
+def live_world(spec: LabSpec, region: str | None, bucket: str | None, prefix: str | None,
+               role_arn: str | None) -> Iterator[World]:
+    """The real account of the normal credential chain; nothing is seeded or patched."""
+    import pytest
+
+    missing = [flag for flag, value in (("--lab-bucket", bucket), ("--lab-role", role_arn)) if not value]
+    if missing:
+        raise pytest.UsageError(f"--live needs {' and '.join(missing)} (or their ini keys / "
+                                "SAGEMAKER_LAB_BUCKET, SAGEMAKER_LAB_ROLE)")
+    import boto3
+
+    region = region or boto3.Session().region_name or spec.region
+    account = boto3.Session(region_name=region).client("sts").get_caller_identity()["Account"]
+    yield World(mode="live", region=region, bucket=bucket, prefix=prefix or spec.prefix,
+                role_arn=role_arn, account_id=account)

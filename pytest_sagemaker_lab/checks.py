@@ -1,0 +1,310 @@
+"""The checks behind the stages. Each reads the account (or the interpreter) and raises a
+:class:`~pytest_sagemaker_lab.messages.StageFailure` saying what is wrong; none of them creates anything.
+
+They read the training job through the API (DescribeTrainingJob), so a lab written with SDK 2, SDK 3
+or plain boto3 gets the same verdict, offline and live.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, fail
+from .probes import PROBE_THREADS, openmp_fix
+from .spec import ChannelSpec, LabSpec
+
+MODEL_MEMBER = "xgboost-model"
+
+
+# -- libomp_present, xgboost_importable ----------------------------------------------------------
+def check_openmp(probe: dict[str, Any]) -> str:
+    """The OpenMP runtime xgboost uses is loaded, and a two-thread training ran on several threads."""
+    if "import_error" in probe or "train_error" in probe:
+        error = probe.get("import_error") or probe.get("train_error")
+        raise fail("openmp_not_loaded", f"xgboost could not train in {probe['python']}: {error}",
+                   fix=openmp_fix())
+    runtimes = probe.get("openmp") or []
+    if not runtimes:
+        raise fail("openmp_not_loaded", f"no OpenMP runtime is loaded in {probe['python']} after training "
+                   "with xgboost", fix=openmp_fix())
+    runtime = runtimes[0]
+    at_work = probe.get("threads_at_work")
+    threads = at_work if at_work is not None else runtime.get("num_threads") or 1
+    # The main thread counts among those at work: a team of two means at least two busy threads.
+    if threads < PROBE_THREADS:
+        raise fail("openmp_single_thread",
+                   f"{runtime['library']} is loaded ({runtime['path']}) but a training with "
+                   f"nthread={PROBE_THREADS} kept only {threads} thread busy", library=runtime["library"])
+    return f"{runtime['library']} at {runtime['path']}: {threads} threads at work"
+
+
+def check_xgboost(probe: dict[str, Any]) -> str:
+    if "import_error" in probe:
+        raise fail("xgboost_import_failed", f"import xgboost failed in {probe['python']}: "
+                   f"{probe['import_error']}", python=probe["python"])
+    if "train_error" in probe or probe.get("trees", 0) < 1:
+        raise fail("xgboost_train_failed", f"xgboost {probe.get('xgboost')} imports but training failed: "
+                   f"{probe.get('train_error')}")
+    return f"xgboost {probe['xgboost']} trained {probe['trees']} rounds in {probe['train_seconds']} s"
+
+
+# -- s3_objects_reachable --------------------------------------------------------------------------
+def check_s3_object(s3: Any, bucket: str, prefix: str, channel: ChannelSpec) -> int:
+    """The object exists and its first bytes can be read; 404 and 403 are told apart."""
+    from botocore.exceptions import ClientError
+
+    key = f"{prefix}/{channel.key}"
+    fields = {"bucket": bucket, "key": key, "name": channel.key, "prefix": prefix}
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key)
+        body = s3.get_object(Bucket=bucket, Key=key, Range="bytes=0-1023")["Body"].read()
+    except ClientError as exc:
+        code = str(exc.response.get("Error", {}).get("Code"))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code == "NoSuchBucket" or _bucket_missing(s3, bucket):
+            raise fail("s3_bucket_missing", f"bucket {bucket} does not exist", **fields) from None
+        if code in ("404", "NoSuchKey") or status == 404:
+            raise fail("s3_object_missing", f"s3://{bucket}/{key}: 404 Not Found", **fields) from None
+        if code in ("403", "AccessDenied") or status == 403:
+            raise fail("s3_access_denied", f"s3://{bucket}/{key}: 403 Forbidden", **fields) from None
+        raise
+    size = int(head.get("ContentLength", 0))
+    if size == 0 or not body:
+        raise fail("s3_object_empty", f"s3://{bucket}/{key} has 0 bytes", **fields)
+    return size
+
+
+def _bucket_missing(s3: Any, bucket: str) -> bool:
+    from botocore.exceptions import ClientError
+
+    try:
+        s3.head_bucket(Bucket=bucket)
+    except ClientError as exc:
+        return str(exc.response.get("Error", {}).get("Code")) in ("404", "NoSuchBucket")
+    return False
+
+
+# -- finding the lab's training job ----------------------------------------------------------------
+def find_job(sagemaker: Any, spec: LabSpec) -> dict[str, Any] | None:
+    """The newest training job whose name starts with the lab's prefix, described in full."""
+    summaries: list[dict[str, Any]] = []
+    for page in sagemaker.get_paginator("list_training_jobs").paginate(NameContains=spec.job_name_prefix):
+        summaries += [s for s in page["TrainingJobSummaries"]
+                      if s["TrainingJobName"].startswith(spec.job_name_prefix)]
+    if not summaries:
+        return None
+    newest = max(summaries, key=lambda s: (s["CreationTime"], s["TrainingJobName"]))
+    return sagemaker.describe_training_job(TrainingJobName=newest["TrainingJobName"])
+
+
+def require_job(job: dict[str, Any] | None, spec: LabSpec) -> dict[str, Any]:
+    if job is None:
+        raise fail("job_missing", f"no training job whose name starts with {spec.job_name_prefix}",
+                   prefix=spec.job_name_prefix)
+    return job
+
+
+# -- estimator_config_valid ------------------------------------------------------------------------
+def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, region: str) -> None:
+    """The job as submitted matches the lab: image, hyperparameters, instance, output path, channels."""
+    _check_image(job["AlgorithmSpecification"]["TrainingImage"], spec, region)
+    _check_hyperparameters(job.get("HyperParameters") or {}, spec)
+    resources = job["ResourceConfig"]
+    if resources["InstanceType"] != spec.instance_type or resources["InstanceCount"] != spec.instance_count:
+        raise fail("instance_type_wrong", f"instance {resources['InstanceType']} x{resources['InstanceCount']}",
+                   actual=resources["InstanceType"], count=resources["InstanceCount"],
+                   expected=spec.instance_type)
+    expected_output = spec.output_uri(bucket, prefix)
+    actual_output = job["OutputDataConfig"]["S3OutputPath"]
+    if actual_output.rstrip("/") != expected_output.rstrip("/"):
+        raise fail("output_path_wrong", f"S3OutputPath is {actual_output}", actual=actual_output,
+                   expected=expected_output)
+    _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix)
+
+
+def _check_image(image_uri: str, spec: LabSpec, region: str) -> None:
+    from .emulator.images import parse_image
+
+    image = parse_image(image_uri)
+    fields = {"image": image_uri, "version": spec.version, "region": region}
+    if image is None or not image.is_xgboost:
+        raise fail("image_wrong", f"the image {image_uri} is not the built-in XGBoost container", **fields)
+    if image.version != spec.version:
+        raise fail("image_wrong", f"the image is XGBoost {image.version}, the lab uses {spec.version}",
+                   **fields)
+    if image.region != region:
+        raise fail("image_wrong", f"the image is from {image.region}, the lab runs in {region}", **fields)
+    expected_account = known_image_account(region)
+    if expected_account and image.account != expected_account:
+        raise fail("image_wrong", f"the image's registry account is {image.account}; the built-in "
+                   f"XGBoost images of {region} are in {expected_account}", **fields)
+
+
+def known_image_account(region: str) -> str | None:
+    """The XGBoost images' ECR account in ``region``, read from the installed SDK's URI config."""
+    import importlib.util
+    import json
+
+    spec = importlib.util.find_spec("sagemaker")  # finds the package without importing it
+    for root in (spec.submodule_search_locations or []) if spec else []:
+        for relative in ("image_uri_config/xgboost.json", "core/image_uri_config/xgboost.json"):
+            path = Path(root) / relative
+            if path.is_file():
+                config = json.loads(path.read_text())
+                for scope in ("training", "inference"):
+                    versions = config.get(scope, config).get("versions", {})
+                    registries = versions.get("1.2-2", {}).get("registries", {})
+                    if region in registries:
+                        return registries[region]
+    return None
+
+
+def _check_hyperparameters(actual: dict[str, str], spec: LabSpec) -> None:
+    from .emulator.errors import UserError
+    from .emulator.xgboost_hyperparameters import validate_hyperparameters
+
+    try:
+        validate_hyperparameters(spec.version, actual)
+    except UserError as exc:
+        unknown = re.match(r"Extraneous hyperparameter found: (\S+)", exc.message)
+        advice = HYPERPARAMETER_ADVICE.get(unknown.group(1) if unknown else "", DEFAULT_ADVICE)
+        raise fail("hyperparameter_invalid", f"the XGBoost {spec.version} container rejects the "
+                   f"hyperparameters: {exc.message}", version=spec.version, error=exc.message,
+                   advice=advice[0], advice_zh=advice[1]) from None
+    for name, expected in spec.hyperparameters.items():
+        if name not in actual:
+            raise fail("hyperparameter_missing", f"hyperparameter {name} is not set", name=name,
+                       expected=expected)
+        if not _same_value(actual[name], expected):
+            raise fail("hyperparameter_mismatch", f"hyperparameter {name} is {actual[name]!r}, the lab "
+                       f"expects {expected!r}", name=name, actual=actual[name], expected=expected)
+
+
+def _same_value(actual: str, expected: str) -> bool:
+    if actual == expected:
+        return True
+    try:
+        return float(actual) == float(expected) and "." not in expected
+    except ValueError:
+        return False
+
+
+def _check_channels(channels: list[dict[str, Any]], spec: LabSpec, bucket: str, prefix: str) -> None:
+    by_name = {channel["ChannelName"]: channel for channel in channels}
+    expected_names = {channel.name for channel in spec.channels}
+    for name in sorted(set(by_name) - expected_names):
+        raise fail("channel_extra", f"the job has an unexpected channel {name!r}", name=name)
+    for expected in spec.channels:
+        channel = by_name.get(expected.name)
+        if channel is None:
+            raise fail("channel_missing", f"the job has no {expected.name!r} channel", name=expected.name)
+        content_type = channel.get("ContentType")
+        if content_type != expected.content_type:
+            raise fail("channel_content_type", f"channel {expected.name!r} has ContentType "
+                       f"{content_type!r}", name=expected.name, actual=content_type or "(none: libsvm)",
+                       expected=expected.content_type)
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        wanted = f"s3://{bucket}/{prefix}/{expected.key}"
+        if uri.rstrip("/") != wanted:
+            raise fail("channel_uri", f"channel {expected.name!r} reads {uri}", name=expected.name,
+                       actual=uri, expected=wanted)
+
+
+# -- fit_completes ---------------------------------------------------------------------------------
+def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None) -> str:
+    name = job["TrainingJobName"]
+    status = job["TrainingJobStatus"]
+    if status == "Failed":
+        reason = container_error(logs, name) or job.get("FailureReason", "(no reason given)")
+        raise fail("job_failed", f"training job {name} Failed: {reason}", name=name, reason=reason)
+    if status != "Completed":
+        raise fail("job_not_finished", f"training job {name} is {status}", name=name, status=status)
+    if not spec.job_name_pattern.match(name):
+        raise fail("job_name_pattern", f"the job is named {name}, which does not match "
+                   f"{spec.job_name_pattern.pattern}", name=name)
+    metrics = ", ".join(f"{m['MetricName']}={m['Value']:.5f}" for m in job.get("FinalMetricDataList", []))
+    return f"{name} Completed ({metrics})"
+
+
+def container_error(logs: Any | None, job_name: str) -> str | None:
+    """The container's last error line from CloudWatch Logs: the FailureReason's 1,024 characters
+    often cut it off."""
+    if logs is None:
+        return None
+    from botocore.exceptions import ClientError
+
+    try:
+        streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                            logStreamNamePrefix=f"{job_name}/")["logStreams"]
+        for stream in streams:
+            events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                         logStreamName=stream["logStreamName"], startFromHead=True)["events"]
+            for event in reversed(events):
+                line = event["message"]
+                match = re.match(r"^(?:[\w.]+\.)?(UserError|AlgorithmError|PlatformError|KeyError): (.*)$",
+                                 line)
+                if match:
+                    return f"{match.group(1)}: {match.group(2)}"
+    except ClientError:
+        return None
+    return None
+
+
+# -- model_artifact_present ------------------------------------------------------------------------
+@dataclass
+class ModelArtifact:
+    uri: str
+    members: list[str]
+    path: Path
+    booster: Any
+
+    @property
+    def rounds(self) -> int:
+        return self.booster.num_boosted_rounds()
+
+
+def fetch_artifact(s3: Any, job: dict[str, Any], workdir: Path) -> ModelArtifact:
+    """Download ``<output_path>/<job>/output/model.tar.gz``, unpack it and load the model."""
+    from botocore.exceptions import ClientError
+
+    output = job["OutputDataConfig"]["S3OutputPath"].rstrip("/")
+    uri = f"{output}/{job['TrainingJobName']}/output/model.tar.gz"
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError:
+        raise fail("artifact_missing", f"{uri} does not exist", uri=uri) from None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+            members = archive.getnames()
+            if MODEL_MEMBER not in members:
+                raise fail("artifact_no_model", f"{uri} holds {members}", uri=uri, members=members)
+            archive.extract(MODEL_MEMBER, workdir, filter="data")
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise fail("artifact_not_tar", f"{uri}: {exc}", uri=uri, error=exc) from None
+    path = workdir / MODEL_MEMBER
+    from .emulator.xgboost_container import load_model
+
+    try:
+        booster = load_model(path)
+    except Exception as exc:
+        raise fail("artifact_unloadable", f"{uri}: {exc}", uri=uri, error=exc) from None
+    return ModelArtifact(uri=uri, members=members, path=path, booster=booster)
+
+
+def check_artifact(artifact: ModelArtifact, spec: LabSpec) -> str:
+    expected = int(spec.hyperparameters["num_round"])
+    if artifact.rounds != expected:
+        raise fail("artifact_tree_count", f"the model has {artifact.rounds} rounds, num_round is {expected}",
+                   actual=artifact.rounds, expected=expected)
+    return f"{artifact.uri}: {MODEL_MEMBER} loads, {artifact.rounds} rounds"
+
+
+def temporary_directory() -> Path:
+    return Path(tempfile.mkdtemp(prefix="sagemaker-lab-model-"))

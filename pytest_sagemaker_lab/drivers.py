@@ -1,0 +1,107 @@
+"""Drivers make a lab happen before the stages check it: the lab's reference solution, or nothing.
+
+Solutions are Python files in the "percent" format (cells split by ``# %%`` lines). The driver runs
+their code cells in order, injecting the world's values after the cell tagged ``parameters`` (or
+before the first cell where none is tagged), as papermill does for notebooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .backends import World
+
+_CELL_MARKER = re.compile(r"^# %%(?P<rest>.*)$")
+PARAMETERS_TAG = "parameters"
+
+
+@dataclass(frozen=True)
+class Cell:
+    number: int  # 1-based, counting code cells only, as a learner counts them
+    source: str
+    tags: tuple[str, ...] = ()
+
+
+def read_percent_cells(path: Path) -> list[Cell]:
+    """The code cells of a percent-format file (markdown cells are skipped)."""
+    cells: list[Cell] = []
+    lines: list[str] = []
+    header: str | None = None
+
+    def close() -> None:
+        if header is None and not any(line.strip() for line in lines):
+            return
+        if header is not None and "[markdown]" in header:
+            return
+        tags = tuple(re.findall(r'"([^"]+)"', header.partition("tags=")[2])) if header else ()
+        cells.append(Cell(len(cells) + 1, "".join(lines), tags))
+
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        match = _CELL_MARKER.match(line)
+        if match:
+            close()
+            header, lines = match.group("rest"), []
+        else:
+            lines.append(line)
+    close()
+    return cells
+
+
+def parameter_values(world: World) -> dict[str, str]:
+    """What the grader injects: the names the lab's code reads its account from."""
+    return {"bucket_name": world.bucket, "prefix": world.prefix, "role_arn": world.role_arn,
+            "region": world.region}
+
+
+def injected_source(values: dict[str, str]) -> str:
+    lines = ["# Parameters injected by pytest-sagemaker-lab"]
+    lines += [f"{name} = {value!r}" for name, value in values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def with_parameters(cells: list[Cell], values: dict[str, str]) -> list[Cell]:
+    tagged = [index for index, cell in enumerate(cells) if PARAMETERS_TAG in cell.tags]
+    position = tagged[0] + 1 if tagged else 0
+    injected = Cell(0, injected_source(values), ("injected-parameters",))
+    return [*cells[:position], injected, *cells[position:]]
+
+
+@dataclass
+class LabRun:
+    """What a driver did: the submission's name, and why it stopped early, if it did."""
+
+    name: str
+    world: World
+    error: str | None = None
+    failed_cell: int | None = None
+    output: str = ""
+    namespace: dict = field(default_factory=dict, repr=False)
+
+
+def run_percent_file(name: str, path: Path, world: World) -> LabRun:
+    """Run a percent-format solution in this process, against ``world``."""
+    run = LabRun(name=name, world=world)
+    namespace: dict = {"__name__": "__main__", "__file__": str(path)}
+    stdout = io.StringIO()
+    cells = with_parameters(read_percent_cells(path), parameter_values(world))
+    with contextlib.redirect_stdout(stdout):
+        for cell in cells:
+            label = f"{path.name}, cell {cell.number}" if cell.number else f"{path.name}, injected cell"
+            try:
+                exec(compile(cell.source, f"<{label}>", "exec"), namespace)
+            except BaseException as exc:
+                if isinstance(exc, KeyboardInterrupt):
+                    raise
+                run.failed_cell = cell.number
+                run.error = f"{label} raised {type(exc).__name__}: {exc}"
+                run.output = stdout.getvalue() + "".join(traceback.format_exception(exc))
+                break
+    if run.error is None:
+        run.output = stdout.getvalue()
+    run.namespace = namespace
+    return run

@@ -1,0 +1,1 @@
+"""Offline emulation of SageMaker training jobs: moto for the API, real XGBoost for the container."""

@@ -1,0 +1,111 @@
+"""How a container failure reaches the customer: the traceback in the log and the job's FailureReason.
+
+Every open-source XGBoost image fails through ``sagemaker_containers._trainer.train``'s generic branch,
+so the FailureReason is ``AlgorithmError: framework error: \\n<traceback>\\n<message>``, cut to the API's
+1,024 characters; the whole text is in CloudWatch Logs. The frames are the container's call path for
+the phase that failed; line numbers other than the two the facts give (``_trainer.py`` 84 and the
+toolkit's ``validate`` 278) are approximate.
+"""
+
+from __future__ import annotations
+
+from .errors import ContainerError
+from .xgboost_channels import MissingTrainChannel
+from .xgboost_container import ContainerVersion
+
+FAILURE_REASON_LIMIT = 1024  # botocore shape FailureReason: max length 1024
+
+# (file under site-packages, line, function, source line), outermost first.
+_ENTRY = (
+    ("sagemaker_containers/_trainer.py", 84, "train", "entrypoint()"),
+    ("sagemaker_xgboost_container/training.py", 94, "main", "train(framework.training_env())"),
+    ("sagemaker_xgboost_container/training.py", 90, "train", "run_algorithm_mode()"),
+)
+_ALGORITHM = ("sagemaker_xgboost_container/training.py", 68, "run_algorithm_mode",
+              "checkpoint_config=checkpoint_config")
+_PHASE_FRAMES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
+    "channel_env": (
+        ("sagemaker_xgboost_container/training.py", 52, "run_algorithm_mode",
+         'data_config=os.environ["SM_CHANNEL_TRAIN"]'),
+    ),
+    "hyperparameters": (
+        _ALGORITHM,
+        ("sagemaker_xgboost_container/algorithm_mode/train.py", 112, "sagemaker_train",
+         "validated_train_config = hyperparameters.validate(train_config)"),
+        ("sagemaker_algorithm_toolkit/hyperparameter_validation.py", 280, "validate",
+         "raise exc.UserError(...)"),
+    ),
+    "channels": (
+        _ALGORITHM,
+        ("sagemaker_xgboost_container/algorithm_mode/train.py", 117, "sagemaker_train",
+         "validated_data_config = channels.validate(data_config)"),
+        ("sagemaker_algorithm_toolkit/channel_validation.py", 106, "validate",
+         "raise exc.UserError(...)"),
+    ),
+    "data": (
+        _ALGORITHM,
+        ("sagemaker_xgboost_container/algorithm_mode/train.py", 141, "sagemaker_train",
+         "train_dmatrix, val_dmatrix = get_validated_dmatrices(...)"),
+        ("sagemaker_xgboost_container/data_utils.py", 520, "get_dmatrix",
+         "raise exc.UserError(...)"),
+    ),
+    "train": (
+        _ALGORITHM,
+        ("sagemaker_xgboost_container/algorithm_mode/train.py", 176, "sagemaker_train",
+         "train_job(**train_args)"),
+        ("sagemaker_xgboost_container/algorithm_mode/train.py", 268, "train_job",
+         "raise exc.UserError(str(e))"),
+    ),
+}
+_CONTEXT_FRAME = ("sagemaker_algorithm_toolkit/hyperparameter_validation.py", 278, "validate",
+                  "hyperparameter_obj = self.hyperparameters[hp]")
+
+
+def _frames(version: ContainerVersion, frames) -> list[str]:
+    lines = ["Traceback (most recent call last):"]
+    for file, line, function, source in frames:
+        lines.append(f'  File "{version.site_packages}/{file}", line {line}, in {function}')
+        lines.append(f"    {source}")
+    return lines
+
+
+def phase_of(error: ContainerError) -> str:
+    if isinstance(error, MissingTrainChannel):
+        return "channel_env"
+    message = error.message
+    if message.startswith(("Hyperparameter ", "Extraneous hyperparameter", "Missing required hyperparameter",
+                           "Metric ", "Require input", "GPU training", "monotone_constraints",
+                           "interaction_constraints", "Threshold value")):
+        return "hyperparameters"
+    if message.startswith(("Extraneous channel", "Channel configuration", "Missing required channel")) \
+            or "ContentType" in message:
+        return "channels"
+    if message.startswith(("No data in", "Hidden file", "Could not determine delimiter", "First line",
+                           "Failed to load", "Got input data without labels", "Content type")):
+        return "data"
+    return "train"
+
+
+def traceback_text(error: ContainerError, version: ContainerVersion) -> str:
+    """The traceback the container prints for ``error``, ending with the exception line."""
+    lines: list[str] = []
+    if error.context:
+        lines += [*_frames(version, (_CONTEXT_FRAME,)), error.context, "",
+                  "During handling of the above exception, another exception occurred:", ""]
+    frames = list(_PHASE_FRAMES[phase_of(error)])
+    if error.message.startswith("Extraneous hyperparameter"):
+        file, line, function, _ = frames[-1]
+        frames[-1] = (file, line, function, 'raise exc.UserError("Extraneous hyperparameter found: {}".format(hp))')
+    lines += _frames(version, (*_ENTRY, *frames))
+    lines.append(f"KeyError: {error.message}" if isinstance(error, MissingTrainChannel)
+                 else error.final_line())
+    return "\n".join(lines)
+
+
+def failure_text(error: ContainerError, version: ContainerVersion) -> str:
+    """What ``_trainer.train`` writes to /opt/ml/output/failure."""
+    return f"framework error: \n{traceback_text(error, version)}\n{error.message}"
+
+
+def failure_reason(text: str, kind: str = "AlgorithmError") -> str:
+    return f"{kind}: {text}"[:FAILURE_REASON_LIMIT]

@@ -1,0 +1,172 @@
+"""Teach moto's SageMaker to run training jobs: class-level patches, installed once per process.
+
+Class-level patches survive moto's backend resets (``mock_aws`` start/stop, ``/moto-api/reset``) and
+apply to a ``ThreadedMotoServer`` in the same process, as the facts on extending moto found.
+CreateTrainingJob validates the request as the service does, then starts a :class:`JobRun`;
+StopTrainingJob, which moto lacks, is added.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from typing import Any
+
+from .images import parse_image
+from .training_job import JobRun
+from .xgboost_container import CONTAINERS
+
+_installed = False
+_install_lock = threading.Lock()
+_runs: weakref.WeakSet[JobRun] = weakref.WeakSet()
+
+_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+_JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
+# Request fields moto's response drops but the emulation needs.
+_EXTRA_FIELDS = ("ProfilerConfig", "ProfilerRuleConfigurations", "Environment", "RetryStrategy")
+
+
+def _validation_error(message: str):
+    from moto.sagemaker.exceptions import ValidationError
+
+    return ValidationError(message=message)
+
+
+def _instance_types() -> frozenset[str]:
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model("sagemaker")
+    return frozenset(model.shape_for("TrainingInstanceType").enum)
+
+
+def _constraint(value: str, field: str, rule: str) -> str:
+    return (f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
+            f"{rule}")
+
+
+def check_request(backend: Any, params: dict[str, Any]) -> None:
+    """The checks the service makes before it accepts a job; each raises its ValidationException."""
+    name = params.get("TrainingJobName") or ""
+    if not _JOB_NAME.match(name):
+        raise _validation_error(_constraint(
+            name, "trainingJobName",
+            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"))
+    role = params.get("RoleArn") or ""
+    if not _ROLE_ARN.match(role):
+        raise _validation_error(_constraint(
+            role, "roleArn",
+            r"Member must satisfy regular expression pattern: ^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"))
+    instance_type = (params.get("ResourceConfig") or {}).get("InstanceType", "")
+    allowed = _instance_types()
+    if instance_type not in allowed:
+        raise _validation_error(_constraint(
+            instance_type, "resourceConfig.instanceType",
+            f"Member must satisfy enum value set: [{', '.join(sorted(allowed))}]"))
+    if name in backend.training_jobs:
+        arn = backend.training_jobs[name].arn
+        raise _validation_error(
+            "Training job names must be unique within an AWS account and region, and a training job "
+            f"with this name already exists ({arn})")
+    image_uri = (params.get("AlgorithmSpecification") or {}).get("TrainingImage", "")
+    image = parse_image(image_uri)
+    if image is not None and image.is_legacy_xgboost:
+        raise _validation_error(
+            f"pytest-sagemaker-lab: {image_uri} is the legacy XGBoost 0.72 image ('1' or 'latest'), which "
+            "is not emulated offline. Use a versioned image such as image_uris.retrieve('xgboost', region, "
+            "'1.2-2').")
+    if image is None or not image.is_xgboost or image.version not in CONTAINERS:
+        raise _validation_error(
+            f"pytest-sagemaker-lab: the training image {image_uri!r} is not emulated offline; the emulated "
+            f"ones are the built-in XGBoost versions {', '.join(CONTAINERS)}.")
+
+
+def _create_training_job(self) -> Any:
+    from moto.core.responses import ActionResult
+
+    params = {field: self._get_param(field) for field in (
+        "TrainingJobName", "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig",
+        "OutputDataConfig", "ResourceConfig", "VpcConfig", "StoppingCondition", "Tags",
+        "CheckpointConfig", "DebugHookConfig", "DebugRuleConfigurations", "TensorBoardOutputConfig",
+        "ExperimentConfig", *_EXTRA_FIELDS)}
+    backend = self.sagemaker_backend
+    check_request(backend, params)
+    job = backend.create_training_job(
+        training_job_name=params["TrainingJobName"],
+        hyper_parameters=params["HyperParameters"] or {},
+        algorithm_specification=params["AlgorithmSpecification"],
+        role_arn=params["RoleArn"],
+        input_data_config=params["InputDataConfig"] or [],
+        output_data_config=params["OutputDataConfig"],
+        resource_config=params["ResourceConfig"],
+        vpc_config=params["VpcConfig"],
+        stopping_condition=params["StoppingCondition"],
+        tags=params["Tags"],
+        enable_network_isolation=self._get_param("EnableNetworkIsolation", False),
+        enable_inter_container_traffic_encryption=self._get_param("EnableInterContainerTrafficEncryption",
+                                                                  False),
+        enable_managed_spot_training=self._get_param("EnableManagedSpotTraining", False),
+        checkpoint_config=params["CheckpointConfig"],
+        debug_hook_config=params["DebugHookConfig"],
+        debug_rule_configurations=params["DebugRuleConfigurations"],
+        tensor_board_output_config=params["TensorBoardOutputConfig"],
+        experiment_config=params["ExperimentConfig"],
+    )
+    job.algorithm_specification["MetricDefinitions"] = metric_definitions(params)
+    if params["ProfilerConfig"] is not None:
+        job.profiler_config = params["ProfilerConfig"]
+    run = JobRun(job, backend.account_id, backend.region_name,
+                 {field: params[field] for field in _EXTRA_FIELDS if params[field] is not None})
+    job._lab_run = run
+    _runs.add(run)
+    run.start()
+    return ActionResult({"TrainingJobArn": job.arn})
+
+
+def _stop_training_job(self) -> Any:
+    from moto.core.responses import ActionResult
+
+    name = self._get_param("TrainingJobName")
+    backend = self.sagemaker_backend
+    job = backend.training_jobs.get(name)
+    if job is None:
+        arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:training-job/{name}"
+        raise _validation_error(f"Could not find training job '{arn}'.")
+    run = getattr(job, "_lab_run", None)
+    if run is None or job.training_job_status not in ("InProgress", "Stopping"):
+        raise _validation_error(
+            f"The request was rejected because the training job is in status {job.training_job_status}.")
+    run.stop()
+    return ActionResult({})
+
+
+def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
+    """The built-in algorithm's metric regexes for the job's metrics, train and validation."""
+    raw = (params.get("HyperParameters") or {}).get("eval_metric", "")
+    metrics = [metric for metric in re.split(r"[,\s]+", raw.strip("[]'\" ")) if metric] or []
+    definitions = []
+    for metric in metrics:
+        metric = metric.strip("'\"")
+        for data in ("train", "validation"):
+            definitions.append({"Name": f"{data}:{metric}",
+                                "Regex": f".*\\[[0-9]+\\].*#011{data}-{re.escape(metric)}:(\\S+)"})
+    return definitions
+
+
+def install() -> None:
+    """Patch moto once; safe to call from every fixture and every thread."""
+    global _installed
+    with _install_lock:
+        if _installed:
+            return
+        from moto.sagemaker.responses import SageMakerResponse
+
+        SageMakerResponse.create_training_job = _create_training_job
+        SageMakerResponse.stop_training_job = _stop_training_job
+        _installed = True
+
+
+def wait_for_jobs(timeout: float = 60.0) -> None:
+    """Let every running job end (at the end of a world, before moto's state is thrown away)."""
+    for run in list(_runs):
+        run.join(timeout)

@@ -1,0 +1,195 @@
+"""The built-in XGBoost container in algorithm mode: validate, load, train, save, as each version does.
+
+Training is real: the local xgboost trains on the channel files. What differs from the real image is
+the library version (the local one, not the image's) and so the bytes of the model file; the README
+lists where that shows.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import xgboost_channels, xgboost_hyperparameters
+from .errors import AlgorithmError, ContainerError, UserError
+from .xgboost_data import CONTAINER_DATA_ROOT, load_dmatrix
+
+
+@dataclass(frozen=True)
+class ContainerVersion:
+    version: str
+    xgboost: str  # the library the real image ships
+    python: str
+    model_format: str  # "pickle", "pickle4" or "save_model"
+    metric_format: str  # how the image's xgboost prints a metric value
+
+    @property
+    def site_packages(self) -> str:
+        return f"/miniconda3/lib/python{self.python}/site-packages"
+
+    def format_metric(self, value: float) -> str:
+        return format(value, self.metric_format)
+
+
+CONTAINERS: dict[str, ContainerVersion] = {
+    v.version: v
+    for v in (
+        ContainerVersion("0.90-1", "0.90", "3.7", "pickle", "g"),
+        ContainerVersion("0.90-2", "0.90", "3.6", "pickle", "g"),
+        ContainerVersion("1.0-1", "1.0.0", "3.7", "pickle", ".5f"),
+        ContainerVersion("1.2-1", "1.2.0", "3.7", "pickle4", ".5f"),
+        ContainerVersion("1.2-2", "1.2.0", "3.7", "pickle4", ".5f"),
+        ContainerVersion("1.3-1", "1.3.3", "3.7", "save_model", ".5f"),
+        ContainerVersion("1.5-1", "1.5.2", "3.8", "save_model", ".5f"),
+        ContainerVersion("1.7-1", "1.7.4", "3.9", "save_model", ".5f"),
+        ContainerVersion("3.0-5", "3.0.5", "3.10", "save_model", ".5f"),
+    )
+}
+MODEL_FILE = "xgboost-model"
+
+# Substrings of xgboost errors the container re-raises as the customer's (train.py CUSTOMER_ERRORS).
+CUSTOMER_ERRORS = (
+    "label must be in [0,1] for logistic regression",
+    "label must be in [0, num_class)",
+    "Target is multiclass but average='binary'",
+    "feature_names mismatch",
+    "Check failed: preds.size() == info.labels_.size()",
+    "Check failed: !auc_error AUC: the dataset only contains pos or neg samples",
+    "base_score must be in",
+    "label must be nonnegative",
+    "Parameter reg_lambda should be greater equal to 0",
+)
+# Hyperparameters the container consumes itself instead of handing them to xgboost.
+_CONTAINER_ONLY = frozenset({
+    "num_round", "csv_weights", "early_stopping_rounds", "save_model_on_termination",
+    "_tuning_objective_metric", "_kfold", "_num_cv_round", "_nfold", "use_dask_gpu_training",
+})
+
+
+class StopRequested(Exception):
+    """StopTrainingJob or MaxRuntimeInSeconds ended the training between two rounds."""
+
+
+@dataclass
+class TrainResult:
+    rounds: int
+    final_metrics: dict[str, float] = field(default_factory=dict)  # "validation:logloss" -> value
+
+
+@dataclass
+class ContainerJob:
+    """What the platform hands the container: its config files and its /opt/ml directories."""
+
+    version: ContainerVersion
+    hyperparameters: dict[str, str]
+    input_data_config: list[dict[str, Any]]
+    data_dir: Path  # holds one folder per channel
+    model_dir: Path
+    log: Callable[[str], None]
+    should_stop: Callable[[], bool] = lambda: False
+
+
+def run(job: ContainerJob) -> TrainResult:
+    """Train as ``sagemaker_xgboost_container.training.main`` does; raise its errors unchanged."""
+    channel_names = {channel["ChannelName"] for channel in job.input_data_config}
+    if "train" not in channel_names:
+        # training.py reads SM_CHANNEL_TRAIN before any validation.
+        raise xgboost_channels.MissingTrainChannel("'SM_CHANNEL_TRAIN'")
+    params = xgboost_hyperparameters.validate_hyperparameters(job.version.version, job.hyperparameters)
+    channels = xgboost_channels.validate_channels(job.version.version, job.input_data_config)
+    content_type = xgboost_channels.data_content_type(channels["train"].get("ContentType"))
+    csv_weights = params.get("csv_weights") == 1
+    dtrain = load_dmatrix(job.data_dir / "train", "train", content_type, csv_weights)
+    if dtrain is None:
+        raise UserError(f"No data in training channel path {CONTAINER_DATA_ROOT}/train")
+    dvalidation = None
+    if "validation" in channels:
+        dvalidation = load_dmatrix(job.data_dir / "validation", "validation", content_type, csv_weights)
+        if dvalidation is None:
+            raise UserError(f"No data in validation channel path {CONTAINER_DATA_ROOT}/validation")
+    booster, result = _train(job, params, dtrain, dvalidation)
+    save_model(booster, job.model_dir / MODEL_FILE, job.version)
+    return result
+
+
+def _train(job: ContainerJob, params: dict[str, Any], dtrain, dvalidation):
+    import xgboost
+
+    evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
+    booster_params = {name: _as_xgboost_value(value) for name, value in params.items()
+                      if name not in _CONTAINER_ONLY}
+    history: dict[str, dict[str, list[float]]] = {}
+    early_stopping = params.get("early_stopping_rounds") if dvalidation is not None else None
+    try:
+        booster = xgboost.train(
+            booster_params, dtrain, num_boost_round=int(params["num_round"]), evals=evals,
+            evals_result=history, verbose_eval=False, callbacks=[_metric_printer(job)],
+            early_stopping_rounds=early_stopping,
+        )
+    except StopRequested:
+        raise
+    except ContainerError:
+        raise
+    except Exception as exc:  # xgboost raises XGBoostError (and ValueError for some inputs)
+        text = str(exc)
+        if any(marker in text for marker in CUSTOMER_ERRORS):
+            raise UserError(text) from None
+        raise AlgorithmError(f"XGB train call failed with exception:\n {text}") from None
+    final = {
+        f"{data}:{metric}": float(values[-1])
+        for data, metrics in history.items() for metric, values in metrics.items() if values
+    }
+    return booster, TrainResult(rounds=booster.num_boosted_rounds(), final_metrics=final)
+
+
+def _as_xgboost_value(value: Any) -> Any:
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value) if value and not isinstance(value[0], str) else value
+    return value
+
+
+def _metric_printer(job: ContainerJob):
+    """Prints ``[i]#011train-m:v#011validation-m:v`` per round, and honours a stop between rounds."""
+    import xgboost
+
+    class MetricPrinter(xgboost.callback.TrainingCallback):
+        def after_iteration(self, model, epoch: int, evals_log) -> bool:
+            parts = [f"[{epoch}]"]
+            for data, metrics in evals_log.items():
+                for metric, values in metrics.items():
+                    value = values[-1][0] if isinstance(values[-1], tuple) else values[-1]
+                    parts.append(f"{data}-{metric}:{job.version.format_metric(float(value))}")
+            job.log("#011".join(parts))
+            if job.should_stop():
+                raise StopRequested()
+            return False
+
+    return MetricPrinter()
+
+
+def save_model(booster, path: Path, version: ContainerVersion) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if version.model_format == "save_model":
+        # 1.3-1 to 1.7-1 write xgboost's legacy binary format, 3.0-5 UBJSON; the local xgboost
+        # (>= 2.1) writes UBJSON for a name without extension and can no longer write the binary one.
+        booster.save_model(str(path))
+        return
+    protocol = 4 if version.model_format == "pickle4" else 3
+    with open(path, "wb") as handle:
+        pickle.dump(booster, handle, protocol=protocol)
+
+
+def load_model(path: Path):
+    """Load ``xgboost-model`` as the container's server does: pickle first, then ``load_model``."""
+    import xgboost
+
+    try:
+        with open(path, "rb") as handle:
+            return pickle.load(handle)
+    except Exception:
+        booster = xgboost.Booster()
+        booster.load_model(str(path))
+        return booster

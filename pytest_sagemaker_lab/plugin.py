@@ -1,0 +1,247 @@
+"""The pytest plugin: options, markers, parametrization, ordering, skipping and the report.
+
+Thin on purpose: it wires the other modules together. Nothing heavy is imported here, so a pytest
+run that has the plugin installed but collects no lab pays almost nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import options, stages
+from .fixtures import *  # noqa: F403 - registers the fixtures with pytest
+from .report import PROPERTY, Gradebook, StageResult
+from .stages import StageBook, StageKey
+from .state import EVIDENCE_KEY, GRADEBOOK_KEY, SETTINGS_KEY, STAGEBOOK_KEY
+from .submissions import submissions_for
+
+MARKERS = (
+    stages.MARKER_DOC,
+    "live_only: run this test only with --live (skipped offline)",
+    "offline_only: run this test only offline (skipped with --live)",
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    options.register(parser)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    for line in MARKERS:
+        config.addinivalue_line("markers", line)
+    config.stash[SETTINGS_KEY] = options.resolve(config)
+    config.stash[STAGEBOOK_KEY] = StageBook()
+    config.stash[GRADEBOOK_KEY] = Gradebook()
+    config.pluginmanager.register(_ReportCollector(config), "sagemaker_lab_report")
+    _keep_labs_together_under_xdist(config)
+
+
+def _keep_labs_together_under_xdist(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(_XdistHooks(), "sagemaker_lab_xdist")
+
+
+class _XdistHooks:
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_xdist_make_scheduler(self, config: pytest.Config, log: Any) -> Any:
+        if config.getvalue("dist") not in ("load", "worksteal", "loadgroup"):
+            return None  # loadscope and loadfile already keep a lab's module together
+        from .xdist_scheduling import make_scheduler
+
+        settings = config.stash[SETTINGS_KEY]
+        names = [s.name for s in submissions_for(settings["lab_submission"], settings["lab_verify_only"])]
+        return make_scheduler(config, log, names)
+
+
+def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:
+    labs = _labs_in_args(config, start_path)
+    if not labs:
+        return []
+    settings = config.stash[SETTINGS_KEY]
+    lines = []
+    for spec in labs:
+        region = settings["lab_region"] or spec.region
+        bucket = settings["lab_bucket"] or ("(required with --live)" if settings.live else "sagemaker-lab-data")
+        prefix = settings["lab_prefix"] or spec.prefix
+        lines.append(f"sagemaker-lab: {spec.id} | mode: {settings.mode} | region: {region} | "
+                     f"bucket: {bucket} | prefix: {prefix}")
+    return lines
+
+
+def _labs_in_args(config: pytest.Config, start_path: Path) -> list[Any]:
+    from .spec import SPEC_FILE, SpecError, find_spec_dir, load_spec
+
+    found: dict[Path, Any] = {}
+    for arg in config.args or [str(start_path)]:
+        path = Path(arg.split("::")[0])
+        path = path if path.is_absolute() else Path(config.invocation_params.dir) / path
+        candidates = [find_spec_dir(path if path.is_dir() else path.parent)]
+        if path.is_dir():
+            candidates += [spec_file.parent for spec_file in sorted(path.glob(f"*/{SPEC_FILE}"))]
+        for directory in filter(None, candidates):
+            try:
+                found.setdefault(directory.resolve(), load_spec(directory))
+            except SpecError:
+                continue
+    return list(found.values())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "lab_submission" in metafunc.fixturenames:
+        settings = metafunc.config.stash[SETTINGS_KEY]
+        submissions = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
+        metafunc.parametrize("lab_submission", submissions, ids=[s.name for s in submissions],
+                             indirect=True, scope="module")
+    if "lab_object" in metafunc.fixturenames:
+        from .fixtures import _spec_for
+
+        channels = _spec_for(metafunc.definition).channels
+        metafunc.parametrize("lab_object", channels, ids=[channel.key for channel in channels])
+
+
+def _submission_of(item: pytest.Item) -> Any:
+    callspec = getattr(item, "callspec", None)
+    return callspec.params.get("lab_submission") if callspec is not None else None
+
+
+def _lab_id(item: pytest.Item) -> str:
+    from .spec import SpecError, find_spec_dir, load_spec
+
+    directory = find_spec_dir(Path(item.path).parent)
+    try:
+        return load_spec(directory).id if directory else str(item.path.parent.name)
+    except SpecError:
+        return str(item.path.parent.name)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Stages run in their lab's order, whatever reordered them (pytest-randomly, parametrization)."""
+    live = config.stash[SETTINGS_KEY].live
+    for item in items:
+        if live and item.get_closest_marker("offline_only"):
+            item.add_marker(pytest.mark.skip(reason="offline_only: not run with --live"))
+        if not live and item.get_closest_marker("live_only"):
+            item.add_marker(pytest.mark.skip(reason="live_only: runs only with --live"))
+    slots = [index for index, item in enumerate(items) if stages.stage_of(item) is not None]
+    if not slots:
+        return
+    lab_items = [items[index] for index in slots]
+    ranks_by_module: dict[Path, dict[str, int]] = {}
+    for item in lab_items:
+        module = Path(item.path)
+        if module not in ranks_by_module:
+            definitions = [(other.location[1] or 0, stages.stage_of(other))
+                           for other in lab_items if Path(other.path) == module]
+            ranks_by_module[module] = stages.stage_ranks(definitions)
+    original = {id(item): position for position, item in enumerate(lab_items)}
+
+    def order(item: pytest.Item) -> tuple:
+        submission = _submission_of(item)
+        return (str(item.path.parent), submission.index if submission else 0,
+                ranks_by_module[Path(item.path)][stages.stage_of(item).id], original[id(item)])
+
+    for index, item in zip(slots, sorted(lab_items, key=order), strict=True):
+        items[index] = item
+
+
+def _stage_key(item: pytest.Item, stage: stages.Stage) -> StageKey:
+    submission = _submission_of(item)
+    return StageKey(str(item.path.parent), submission.name if submission else "", stage.id)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    stage = stages.stage_of(item)
+    if stage is None or not stage.requires:
+        return
+    blocking = item.config.stash[STAGEBOOK_KEY].blocking(_stage_key(item, stage), stage.requires)
+    if blocking is not None:
+        required, outcome = blocking
+        pytest.skip(f"prerequisite {required} {outcome}: {stage.id} is not checked")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    stage = stages.stage_of(item)
+    if stage is None or call.when == "teardown" or (call.when == "setup" and report.passed):
+        return report
+    outcome = stages.OUTCOME_FAILED if report.failed else (
+        stages.OUTCOME_SKIPPED if report.skipped else stages.OUTCOME_PASSED)
+    item.config.stash[STAGEBOOK_KEY].record(_stage_key(item, stage), outcome)
+    report.user_properties.append((PROPERTY, _result_payload(item, stage, call, report, outcome)))
+    return report
+
+
+def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInfo[None],
+                    report: pytest.TestReport, outcome: str) -> dict[str, Any]:
+    from .messages import HINTS, StageFailure
+
+    submission = _submission_of(item)
+    message, hint, detail = "", None, ""
+    if outcome == stages.OUTCOME_PASSED:
+        message = "; ".join(item.stash.get(EVIDENCE_KEY, []))
+    elif outcome == stages.OUTCOME_SKIPPED:
+        longrepr = report.longrepr
+        message = longrepr[2].removeprefix("Skipped: ") if isinstance(longrepr, tuple) else str(longrepr)
+    else:
+        exc = call.excinfo.value if call.excinfo is not None else None
+        detail = str(report.longrepr)
+        if isinstance(exc, StageFailure):
+            message, hint = exc.message, exc.hint
+        else:
+            error = f"{type(exc).__name__}: {exc}" if exc is not None else "failed"
+            message = error if call.when == "call" else f"could not set up the stage: {error}"
+            hint = HINTS["unexpected"].render(error=error)
+    run = item.funcargs.get("lab_run") if hasattr(item, "funcargs") else None
+    return {
+        "lab": _lab_id(item),
+        "submission": submission.name if submission else "",
+        "submission_index": submission.index if submission else 0,
+        "stage": stage.id,
+        "rank": item.location[1] or 0,  # stages are ranked by where they are defined
+        "max_points": stage.points,
+        "outcome": outcome,
+        "message": message,
+        "hint": hint,
+        "detail": detail,
+        "run_error": getattr(run, "error", None),
+    }
+
+
+class _ReportCollector:
+    """Gathers stage results on the controller (or the only process) and writes the report."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        for name, payload in report.user_properties:
+            if name == PROPERTY:
+                self.config.stash[GRADEBOOK_KEY].add(StageResult.from_payload(payload))
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        gradebook = self.config.stash[GRADEBOOK_KEY]
+        settings = self.config.stash[SETTINGS_KEY]
+        if settings["lab_report"] and gradebook.results and not hasattr(self.config, "workerinput"):
+            gradebook.write_json(self.report_path(), settings.mode)
+
+    def report_path(self) -> Path:
+        path = Path(self.config.stash[SETTINGS_KEY]["lab_report"])
+        return path if path.is_absolute() else Path(self.config.invocation_params.dir) / path
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        gradebook = self.config.stash[GRADEBOOK_KEY]
+        if not gradebook.results:
+            return
+        settings = self.config.stash[SETTINGS_KEY]
+        terminalreporter.section("sagemaker-lab")
+        for line in gradebook.terminal_lines(settings.mode):
+            terminalreporter.write_line(line)
+        if settings["lab_report"]:
+            terminalreporter.write_line(f"grade report: {self.report_path()}")

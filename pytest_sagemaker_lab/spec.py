@@ -1,0 +1,147 @@
+"""A lab's specification, read from the ``lab.toml`` beside its stage module.
+
+The spec is data: what the learner must build (image, hyperparameters, channels, job name) and what
+the lab starts from (the bucket's data objects). The checks compare the account against it.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+SPEC_FILE = "lab.toml"
+
+
+class SpecError(Exception):
+    """The lab.toml is missing a field or has a wrong one; the message names the file and the fix."""
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    name: str
+    key: str  # the object's key under the lab's prefix
+    content_type: str
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    id: str
+    title: str
+    title_zh: str
+    directory: Path
+    region: str
+    prefix: str
+    framework: str
+    version: str
+    instance_type: str
+    instance_count: int
+    output_path: str  # a template with {bucket} and {prefix}
+    job_name_prefix: str
+    job_name_pattern: re.Pattern[str]
+    hyperparameters: dict[str, str]
+    channels: tuple[ChannelSpec, ...]
+    data_generator: str  # "file.py:function", relative to the lab's directory
+    solutions: dict[str, str] = field(default_factory=dict)  # SDK major -> file
+
+    def object_key(self, channel: ChannelSpec, prefix: str | None = None) -> str:
+        return f"{prefix if prefix is not None else self.prefix}/{channel.key}"
+
+    def output_uri(self, bucket: str, prefix: str | None = None) -> str:
+        return self.output_path.format(bucket=bucket, prefix=prefix if prefix is not None else self.prefix)
+
+    def solution_path(self, sdk: str = "2") -> Path:
+        try:
+            return self.directory / self.solutions[sdk]
+        except KeyError:
+            raise SpecError(f"{self.directory / SPEC_FILE}: no solution for SDK {sdk} "
+                            f"(add it under [solutions])") from None
+
+    def generate_data(self) -> dict[str, bytes]:
+        """The lab's starting data: object key (relative to the prefix) -> content."""
+        return _load_callable(self.directory, self.data_generator)()
+
+
+def _require(table: dict, name: str, path: Path, kind: type = str):
+    if name not in table:
+        raise SpecError(f"{path}: missing key {name!r}; add it (see lab_steps/lab4_1/lab.toml)")
+    value = table[name]
+    if not isinstance(value, kind):
+        raise SpecError(f"{path}: {name!r} must be a {kind.__name__}, got {value!r}")
+    return value
+
+
+@functools.cache
+def load_spec(directory: Path) -> LabSpec:
+    path = Path(directory) / SPEC_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: no lab spec; a lab directory needs a {SPEC_FILE}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from None
+    lab = _require(raw, "lab", path, dict)
+    training = _require(raw, "training", path, dict)
+    channels = tuple(
+        ChannelSpec(_require(c, "name", path), _require(c, "key", path), c.get("content_type", "text/csv"))
+        for c in _require(raw, "channels", path, list)
+    )
+    pattern = _require(training, "job_name_pattern", path)
+    try:
+        job_name_pattern = re.compile(pattern)
+    except re.error as exc:
+        raise SpecError(f"{path}: job_name_pattern is not a regular expression: {exc}") from None
+    return LabSpec(
+        id=_require(lab, "id", path),
+        title=_require(lab, "title", path),
+        title_zh=lab.get("title_zh", ""),
+        directory=Path(directory).resolve(),
+        region=_require(lab, "region", path),
+        prefix=_require(lab, "prefix", path),
+        framework=_require(training, "framework", path),
+        version=_require(training, "version", path),
+        instance_type=_require(training, "instance_type", path),
+        instance_count=_require(training, "instance_count", path, int),
+        output_path=_require(training, "output_path", path),
+        job_name_prefix=_require(training, "job_name_prefix", path),
+        job_name_pattern=job_name_pattern,
+        hyperparameters={k: str(v) for k, v in _require(raw, "hyperparameters", path, dict).items()},
+        channels=channels,
+        data_generator=_require(_require(raw, "data", path, dict), "generator", path),
+        solutions={str(k): v for k, v in raw.get("solutions", {}).items()},
+    )
+
+
+def find_spec_dir(path: Path) -> Path | None:
+    """The nearest directory at or above ``path`` that holds a lab.toml."""
+    for candidate in (path, *path.parents):
+        if (candidate / SPEC_FILE).is_file():
+            return candidate
+    return None
+
+
+def _load_callable(directory: Path, reference: str) -> Callable[[], dict[str, bytes]]:
+    filename, _, function = reference.partition(":")
+    path = directory / filename
+    name = f"_sagemaker_lab_{directory.name}_{path.stem}"
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise SpecError(f"{directory / SPEC_FILE}: data generator {reference!r} is not a Python file")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    try:
+        return getattr(module, function)
+    except AttributeError:
+        raise SpecError(f"{path}: has no function {function!r} (named by data.generator)") from None

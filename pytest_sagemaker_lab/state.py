@@ -1,0 +1,14 @@
+"""The plugin's per-run state, kept in ``config.stash`` / ``item.stash`` under these keys."""
+
+from __future__ import annotations
+
+import pytest
+
+from .options import Settings
+from .report import Gradebook
+from .stages import StageBook
+
+SETTINGS_KEY = pytest.StashKey[Settings]()
+STAGEBOOK_KEY = pytest.StashKey[StageBook]()  # outcomes seen by this process, to skip dependents
+GRADEBOOK_KEY = pytest.StashKey[Gradebook]()  # results gathered for the report (controller side)
+EVIDENCE_KEY = pytest.StashKey[list]()  # what a passing stage found
