@@ -101,20 +101,22 @@ def lab_logs(lab_world):
 
 
 @pytest.fixture
-def lab_training_job(lab_run, lab_sagemaker, lab_spec) -> dict[str, Any]:
-    """The lab's training job as DescribeTrainingJob describes it (the newest with the lab's prefix)."""
-    from .checks import find_job, require_job
+def lab_training_job(lab_run, lab_sagemaker, lab_spec) -> dict[str, Any] | None:
+    """The lab's training job as DescribeTrainingJob describes it (the newest with the lab's prefix),
+    or None when there is none: a stage reports that with ``checks.require_job``."""
+    from .checks import find_job
 
-    return require_job(find_job(lab_sagemaker, lab_spec), lab_spec)
+    return find_job(lab_sagemaker, lab_spec)
 
 
 @pytest.fixture
-def lab_model(lab_training_job, lab_s3):
+def lab_model(lab_training_job, lab_s3, lab_spec):
     """The job's model.tar.gz, downloaded, unpacked and loaded (a ModelArtifact)."""
-    from .checks import fetch_artifact, temporary_directory
+    from .checks import fetch_artifact, require_job, temporary_directory
 
+    job = require_job(lab_training_job, lab_spec)
     workdir = temporary_directory()
     try:
-        yield fetch_artifact(lab_s3, lab_training_job, workdir)
+        yield fetch_artifact(lab_s3, job, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -146,10 +146,10 @@ DEFAULT_ADVICE = ("Fix or remove that hyperparameter.", "請修正或移除該�
 class StageFailure(AssertionError):
     """A stage's verdict: ``message`` says what is wrong, ``hint`` how to fix it, in both languages."""
 
-    def __init__(self, key: str, message: str, **fields: Any) -> None:
-        self.key = key
+    def __init__(self, hint_id: str, message: str, /, **fields: Any) -> None:
+        self.key = hint_id
         self.message = message
-        self.hint = HINTS[key].render(**fields)
+        self.hint = HINTS[hint_id].render(**fields)
         super().__init__(f"{message}\n  hint: {self.hint['en']}\n  提示: {self.hint['zh-TW']}")
 
     def __reduce__(self):  # survive pickling between xdist workers
@@ -163,5 +163,5 @@ def _rebuild_failure(key: str, message: str, hint: dict[str, str]) -> StageFailu
     return failure
 
 
-def fail(key: str, message: str, **fields: Any) -> StageFailure:
-    return StageFailure(key, message, **fields)
+def fail(hint_id: str, message: str, /, **fields: Any) -> StageFailure:
+    return StageFailure(hint_id, message, **fields)

@@ -26,14 +26,16 @@ def test_s3_objects_reachable(lab_run, lab_world, lab_s3, lab_object, lab_eviden
 
 @stage("estimator_config_valid", requires=("s3_objects_reachable",), points=1)
 def test_estimator_config_valid(lab_training_job, lab_spec, lab_world, lab_evidence):
-    checks.check_config(lab_training_job, lab_spec, lab_world.bucket, lab_world.prefix, lab_world.region)
-    lab_evidence.append(f"{lab_training_job['TrainingJobName']}: XGBoost {lab_spec.version}, "
+    job = checks.require_job(lab_training_job, lab_spec)
+    checks.check_config(job, lab_spec, lab_world.bucket, lab_world.prefix, lab_world.region)
+    lab_evidence.append(f"{job['TrainingJobName']}: XGBoost {lab_spec.version}, "
                         f"{lab_spec.instance_type}, hyperparameters and channels as the lab sets them")
 
 
 @stage("fit_completes", requires=("s3_objects_reachable",), points=1)
 def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_evidence):
-    lab_evidence.append(checks.check_completed(lab_training_job, lab_spec, lab_logs))
+    job = checks.require_job(lab_training_job, lab_spec)
+    lab_evidence.append(checks.check_completed(job, lab_spec, lab_logs))
 
 
 @stage("model_artifact_present", requires=("fit_completes",), points=1)

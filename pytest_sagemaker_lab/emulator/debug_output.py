@@ -38,8 +38,8 @@ def profiler_output_files(wall_seconds: float, cpu_seconds: float, cpus: int) ->
     utilization = 100.0 * cpu_seconds / max(wall_seconds, 1e-6) / cpus
     hour = time.strftime("%Y%m%d%H", time.gmtime(now))
     records = [
-        {"Name": "CPUUtilization", "Type": "cpu", "Dimension": "CPUUtilization", "Value": round(min(utilization, 100.0), 2),
-         "Timestamp": now},
+        {"Name": "CPUUtilization", "Type": "cpu", "Dimension": "CPUUtilization",
+         "Value": round(min(utilization, 100.0), 2), "Timestamp": now},
         {"Name": "TrainingSeconds", "Type": "algo", "Dimension": "WallTime", "Value": round(wall_seconds, 3),
          "Timestamp": now},
     ]

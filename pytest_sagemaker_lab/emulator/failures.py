@@ -57,8 +57,16 @@ _PHASE_FRAMES: dict[str, tuple[tuple[str, int, str, str], ...]] = {
          "raise exc.UserError(str(e))"),
     ),
 }
-_CONTEXT_FRAME = ("sagemaker_algorithm_toolkit/hyperparameter_validation.py", 278, "validate",
-                  "hyperparameter_obj = self.hyperparameters[hp]")
+# The frame of the exception the container was handling when it raised (phase, context kind).
+_CONTEXT_FRAMES = {
+    ("hyperparameters", "KeyError"): ("sagemaker_algorithm_toolkit/hyperparameter_validation.py", 278,
+                                      "validate", "hyperparameter_obj = self.hyperparameters[hp]"),
+    ("hyperparameters", None): ("sagemaker_algorithm_toolkit/hyperparameter_validation.py", 62, "parse",
+                                "return self.parse_function(value)"),
+    ("channels", None): ("sagemaker_algorithm_toolkit/channel_validation.py", 101, "validate",
+                         "channel_obj = self.channels[channel_name]"),
+}
+_EXTRANEOUS_RAISE = 'raise exc.UserError("Extraneous hyperparameter found: {}".format(hp))'
 
 
 def _frames(version: ContainerVersion, frames) -> list[str]:
@@ -86,19 +94,25 @@ def phase_of(error: ContainerError) -> str:
     return "train"
 
 
+def _context_frame(phase: str, context: str) -> tuple[str, int, str, str]:
+    kind = context.partition(":")[0]
+    return _CONTEXT_FRAMES.get((phase, kind)) or _CONTEXT_FRAMES.get((phase, None)) \
+        or _CONTEXT_FRAMES[("hyperparameters", None)]
+
+
 def traceback_text(error: ContainerError, version: ContainerVersion) -> str:
     """The traceback the container prints for ``error``, ending with the exception line."""
+    phase = phase_of(error)
     lines: list[str] = []
     if error.context:
-        lines += [*_frames(version, (_CONTEXT_FRAME,)), error.context, "",
+        lines += [*_frames(version, (_context_frame(phase, error.context),)), error.context, "",
                   "During handling of the above exception, another exception occurred:", ""]
-    frames = list(_PHASE_FRAMES[phase_of(error)])
+    frames = list(_PHASE_FRAMES[phase])
     if error.message.startswith("Extraneous hyperparameter"):
         file, line, function, _ = frames[-1]
-        frames[-1] = (file, line, function, 'raise exc.UserError("Extraneous hyperparameter found: {}".format(hp))')
+        frames[-1] = (file, line, function, _EXTRANEOUS_RAISE)
     lines += _frames(version, (*_ENTRY, *frames))
-    lines.append(f"KeyError: {error.message}" if isinstance(error, MissingTrainChannel)
-                 else error.final_line())
+    lines.append(error.final_line())
     return "\n".join(lines)
 
 

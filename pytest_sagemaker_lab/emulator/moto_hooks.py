@@ -17,11 +17,11 @@ from .images import parse_image
 from .training_job import JobRun
 from .xgboost_container import CONTAINERS
 
-_installed = False
 _install_lock = threading.Lock()
 _runs: weakref.WeakSet[JobRun] = weakref.WeakSet()
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$")
+_ROLE_ARN_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
+_ROLE_ARN = re.compile(_ROLE_ARN_PATTERN)
 _JOB_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 # Request fields moto's response drops but the emulation needs.
 _EXTRA_FIELDS = ("ProfilerConfig", "ProfilerRuleConfigurations", "Environment", "RetryStrategy")
@@ -56,7 +56,7 @@ def check_request(backend: Any, params: dict[str, Any]) -> None:
     if not _ROLE_ARN.match(role):
         raise _validation_error(_constraint(
             role, "roleArn",
-            r"Member must satisfy regular expression pattern: ^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"))
+            f"Member must satisfy regular expression pattern: {_ROLE_ARN_PATTERN}"))
     instance_type = (params.get("ResourceConfig") or {}).get("InstanceType", "")
     allowed = _instance_types()
     if instance_type not in allowed:
@@ -154,16 +154,15 @@ def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def install() -> None:
-    """Patch moto once; safe to call from every fixture and every thread."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        from moto.sagemaker.responses import SageMakerResponse
+    """Patch moto's SageMaker once; safe to call from every fixture and every thread.
 
-        SageMakerResponse.create_training_job = _create_training_job
-        SageMakerResponse.stop_training_job = _stop_training_job
-        _installed = True
+    The check looks at the class itself, not a flag: a reloaded moto module is patched again."""
+    from moto.sagemaker.responses import SageMakerResponse
+
+    with _install_lock:
+        if SageMakerResponse.create_training_job is not _create_training_job:
+            SageMakerResponse.create_training_job = _create_training_job
+            SageMakerResponse.stop_training_job = _stop_training_job
 
 
 def wait_for_jobs(timeout: float = 60.0) -> None:

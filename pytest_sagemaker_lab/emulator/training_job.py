@@ -172,6 +172,7 @@ class JobRun:
             hyperparameters=dict(self.job.hyper_parameters or {}),
             input_data_config=list(self.job.input_data_config or []),
             data_dir=data_dir, model_dir=model_dir, log=container_log, should_stop=self._should_stop,
+            input_mode=self.job.algorithm_specification.get("TrainingInputMode", "File"),
         )
         started, cpu_started = time.monotonic(), time.process_time()
         result = xgboost_container.run(run)

@@ -89,6 +89,7 @@ class ContainerJob:
     data_dir: Path  # holds one folder per channel
     model_dir: Path
     log: Callable[[str], None]
+    input_mode: str = "File"  # AlgorithmSpecification.TrainingInputMode, the channels' default
     should_stop: Callable[[], bool] = lambda: False
 
 
@@ -99,7 +100,8 @@ def run(job: ContainerJob) -> TrainResult:
         # training.py reads SM_CHANNEL_TRAIN before any validation.
         raise xgboost_channels.MissingTrainChannel("'SM_CHANNEL_TRAIN'")
     params = xgboost_hyperparameters.validate_hyperparameters(job.version.version, job.hyperparameters)
-    channels = xgboost_channels.validate_channels(job.version.version, job.input_data_config)
+    configured = [{"InputMode": job.input_mode, **channel} for channel in job.input_data_config]
+    channels = xgboost_channels.validate_channels(job.version.version, configured)
     content_type = xgboost_channels.data_content_type(channels["train"].get("ContentType"))
     csv_weights = params.get("csv_weights") == 1
     dtrain = load_dmatrix(job.data_dir / "train", "train", content_type, csv_weights)

@@ -1,0 +1,80 @@
+"""Shared helpers for the plugin's own tests: copies of Lab 4.1 that tests can break on purpose."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+# The SDK imports the importlib_metadata backport, which deletes the standard library's distribution
+# finder and installs its own. Imported here, before pytester snapshots sys.meta_path, so that an
+# in-process run after the first one still finds the entry-point plugins (this one included).
+with contextlib.suppress(ImportError):
+    import importlib_metadata  # noqa: F401
+
+# pytester's in-process runs drop the modules they imported, but a package keeps its attributes: a
+# later run would then mix old and new copies of the plugin's modules (and their exception classes).
+# Importing them here keeps one copy for the whole session; the SDK is imported once, offline.
+from pytest_sagemaker_lab import backends, checks, drivers, messages, probes  # noqa: E402, F401
+from pytest_sagemaker_lab.emulator import moto_hooks, training_job  # noqa: E402, F401
+
+with backends.patched_environ(backends.offline_environment("us-east-1"), remove=backends._CREDENTIAL_VARIABLES):
+    import sagemaker.estimator  # noqa: F401
+
+LAB41 = Path(__file__).resolve().parent.parent / "lab_steps" / "lab4_1"
+LAB41_FILES = ("lab.toml", "data.py", "test_lab4_1.py", "solution_sdk2.py")
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin's tests never see a real credential, whatever the developer's shell holds."""
+    for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    for name in ("LIVE", "REGION", "BUCKET", "PREFIX", "ROLE", "SUBMISSION", "VERIFY_ONLY", "REPORT",
+                 "TIMEOUT"):
+        monkeypatch.delenv(f"SAGEMAKER_LAB_{name}", raising=False)
+
+
+class LabCopy:
+    """A copy of Lab 4.1 inside a pytester directory, with edits applied to its files."""
+
+    def __init__(self, pytester: pytest.Pytester) -> None:
+        self.pytester = pytester
+        self.path = pytester.path / "lab4_1"
+        self.path.mkdir()
+        for name in LAB41_FILES:
+            shutil.copy(LAB41 / name, self.path / name)
+
+    def edit(self, name: str, old: str, new: str) -> LabCopy:
+        path = self.path / name
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"{old!r} not in {name}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        return self
+
+    def run(self, *args: str) -> tuple[pytest.RunResult, dict]:
+        report = self.pytester.path / "report.json"
+        result = self.pytester.runpytest_inprocess(str(self.path), "-p", "no:randomly", "-p", "no:cacheprovider",
+                                                   f"--lab-report={report}", *args)
+        document = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {}
+        return result, document
+
+
+def stages_of(document: dict, submission: int = 0) -> dict[str, dict]:
+    return {stage["id"]: stage for stage in document["submissions"][submission]["stages"]}
+
+
+@pytest.fixture
+def lab_copy(pytester: pytest.Pytester) -> LabCopy:
+    return LabCopy(pytester)
+
+
+@pytest.fixture
+def outcomes() -> Callable[[dict], dict[str, str]]:
+    return lambda document: {key: value["outcome"] for key, value in stages_of(document).items()}
