@@ -27,6 +27,8 @@ class FastClock:
         self._real = real
         self._cap = cap
         self._skipped = 0.0
+        self.requested = 0.0  # seconds the SDK asked to sleep
+        self.slept = 0.0  # seconds actually slept
         self._lock = threading.Lock()
 
     def sleep(self, seconds: float) -> None:
@@ -34,6 +36,8 @@ class FastClock:
         self._real.sleep(actual)
         with self._lock:
             self._skipped += max(seconds, 0.0) - actual
+            self.requested += max(seconds, 0.0)
+            self.slept += actual
 
     def time(self) -> float:
         return self._real.time() + self._skipped
@@ -46,11 +50,13 @@ class FastClock:
 
 
 _patched: dict[str, Any] = {}
+current: FastClock | None = None  # the clock of the offline world in progress
 
 
 def install(modules: tuple[str, ...] = POLLING_MODULES) -> list[str]:
     """Put a FastClock in each polling module that can be imported; return the ones patched."""
-    clock = FastClock()
+    global current
+    clock = current = FastClock()
     done = []
     for name in modules:
         try:

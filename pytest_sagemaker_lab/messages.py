@@ -126,6 +126,9 @@ HINTS: dict[str, Hint] = {
         "The model has {actual} boosting rounds; num_round is {expected}. Set \"num_round\": "
         "\"{expected}\".",
         "模型有 {actual} 輪提升；num_round 是 {expected}。請設定 \"num_round\": \"{expected}\"。"),
+    "check_failed": Hint(
+        "{error}. Compare your code with the lab's instructions for this step.",
+        "{error}。請對照本 Lab 此步驟的說明檢查你的程式。"),
     # the run itself
     "submission_error": Hint(
         "{error}. Fix that cell and run the notebook again from the top.",

@@ -12,6 +12,8 @@ from typing import Any
 
 _LOCAL_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost", ""}
 _originals: dict[str, Any] = {}
+# Every attempt the guard refused, for the tests and the report: offline, it should stay empty.
+blocked: list[str] = []
 
 
 class OfflineNetworkError(ConnectionRefusedError):
@@ -30,6 +32,7 @@ def is_loopback(host: Any) -> bool:
 
 
 def _blocked(host: Any, port: Any = None) -> OfflineNetworkError:
+    blocked.append(f"{host}:{port}")
     return OfflineNetworkError(
         f"pytest-sagemaker-lab offline mode blocked a connection to {host}:{port}; offline runs may "
         "only reach 127.0.0.1. Use --live to reach AWS."

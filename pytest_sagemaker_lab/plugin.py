@@ -15,7 +15,7 @@ from . import options, stages
 from .fixtures import *  # noqa: F403 - registers the fixtures with pytest
 from .report import PROPERTY, Gradebook, StageResult
 from .stages import StageBook, StageKey
-from .state import EVIDENCE_KEY, GRADEBOOK_KEY, SETTINGS_KEY, STAGEBOOK_KEY
+from .state import EVIDENCE_KEY, GRADEBOOK_KEY, SETTINGS_KEY, STAGEBOOK_KEY, SUBMISSIONS_KEY
 from .submissions import submissions_for
 
 MARKERS = (
@@ -33,7 +33,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
-    config.stash[SETTINGS_KEY] = options.resolve(config)
+    settings = config.stash[SETTINGS_KEY] = options.resolve(config)
+    config.stash[SUBMISSIONS_KEY] = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
     config.stash[STAGEBOOK_KEY] = StageBook()
     config.stash[GRADEBOOK_KEY] = Gradebook()
     config.pluginmanager.register(_ReportCollector(config), "sagemaker_lab_report")
@@ -52,8 +53,7 @@ class _XdistHooks:
             return None  # loadscope and loadfile already keep a lab's module together
         from .xdist_scheduling import make_scheduler
 
-        settings = config.stash[SETTINGS_KEY]
-        names = [s.name for s in submissions_for(settings["lab_submission"], settings["lab_verify_only"])]
+        names = [submission.name for submission in config.stash[SUBMISSIONS_KEY]]
         return make_scheduler(config, log, names)
 
 
@@ -92,8 +92,7 @@ def _labs_in_args(config: pytest.Config, start_path: Path) -> list[Any]:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "lab_submission" in metafunc.fixturenames:
-        settings = metafunc.config.stash[SETTINGS_KEY]
-        submissions = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
+        submissions = metafunc.config.stash[SUBMISSIONS_KEY]
         metafunc.parametrize("lab_submission", submissions, ids=[s.name for s in submissions],
                              indirect=True, scope="module")
     if "lab_object" in metafunc.fixturenames:
@@ -194,6 +193,10 @@ def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInf
         detail = str(report.longrepr)
         if isinstance(exc, StageFailure):
             message, hint = exc.message, exc.hint
+        elif isinstance(exc, AssertionError) and call.when == "call":
+            # A plain assert in a lab's own stage: the learner's work did not meet it.
+            message = str(exc).splitlines()[0] if str(exc) else "assertion failed"
+            hint = HINTS["check_failed"].render(error=message)
         else:
             error = f"{type(exc).__name__}: {exc}" if exc is not None else "failed"
             message = error if call.when == "call" else f"could not set up the stage: {error}"

@@ -12,3 +12,4 @@ SETTINGS_KEY = pytest.StashKey[Settings]()
 STAGEBOOK_KEY = pytest.StashKey[StageBook]()  # outcomes seen by this process, to skip dependents
 GRADEBOOK_KEY = pytest.StashKey[Gradebook]()  # results gathered for the report (controller side)
 EVIDENCE_KEY = pytest.StashKey[list]()  # what a passing stage found
+SUBMISSIONS_KEY = pytest.StashKey[list]()  # what this run grades, in order
