@@ -7,6 +7,7 @@ the lab starts from (the bucket's data objects). The checks compare the account 
 from __future__ import annotations
 
 import functools
+import hashlib
 import importlib.util
 import re
 import sys
@@ -132,7 +133,9 @@ def find_spec_dir(path: Path) -> Path | None:
 def _load_callable(directory: Path, reference: str) -> Callable[[], dict[str, bytes]]:
     filename, _, function = reference.partition(":")
     path = directory / filename
-    name = f"_sagemaker_lab_{directory.name}_{path.stem}"
+    # Named after the full path: two copies of a lab (a course's variants, tests) never share a module.
+    digest = hashlib.sha1(str(path.resolve()).encode()).hexdigest()[:12]
+    name = f"_sagemaker_lab_{path.stem}_{digest}"
     module = sys.modules.get(name)
     if module is None:
         spec = importlib.util.spec_from_file_location(name, path)

@@ -8,6 +8,7 @@ lists where that shows.
 from __future__ import annotations
 
 import pickle
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,6 +113,7 @@ def run(job: ContainerJob) -> TrainResult:
         dvalidation = load_dmatrix(job.data_dir / "validation", "validation", content_type, csv_weights)
         if dvalidation is None:
             raise UserError(f"No data in validation channel path {CONTAINER_DATA_ROOT}/validation")
+    _check_labels(params, dtrain, dvalidation)
     booster, result = _train(job, params, dtrain, dvalidation)
     save_model(booster, job.model_dir / MODEL_FILE, job.version)
     return result
@@ -145,6 +147,25 @@ def _train(job: ContainerJob, params: dict[str, Any], dtrain, dvalidation):
         for data, metrics in history.items() for metric, values in metrics.items() if values
     }
     return booster, TrainResult(rounds=booster.num_boosted_rounds(), final_metrics=final)
+
+
+_LOGISTIC_OBJECTIVES = ("binary:logistic", "reg:logistic")
+
+
+def _check_labels(params: dict[str, Any], *matrices) -> None:
+    """The images' xgboost (0.90 to 3.0) refuses labels outside [0, 1] for a logistic objective with
+    this message; a newer local xgboost fails earlier, on base_score, with other words."""
+    if params.get("objective") not in _LOGISTIC_OBJECTIVES:
+        return
+    for matrix in matrices:
+        if matrix is None:
+            continue
+        labels = matrix.get_label()
+        if labels.size and (labels.min() < 0 or labels.max() > 1):
+            stamp = time.strftime("%H:%M:%S", time.gmtime())
+            # The source line is the one the facts quote; it differs between xgboost versions.
+            raise UserError(f"[{stamp}] ../src/objective/regression_obj.cu:148: label must be in [0,1] "
+                            "for logistic regression")
 
 
 def _as_xgboost_value(value: Any) -> Any:

@@ -1,0 +1,246 @@
+"""The training emulation through the API, as the SDK and boto3 see it: lifecycle, failures, logs,
+artifacts, and the checks the service makes before it accepts a job."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import time
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from pytest_sagemaker_lab.backends import offline_environment, patched_environ
+from pytest_sagemaker_lab.emulator import moto_hooks
+
+IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:{}"
+ROLE = "arn:aws:iam::123456789012:role/SageMakerLabRole"
+TRAIN_CSV = "".join(f"{i % 2},{i % 7}.5,{(i * 3) % 11}.25\n" for i in range(200)).encode()
+
+
+@pytest.fixture
+def aws():
+    """moto in this process with the emulation installed, and the lab's data in a bucket."""
+    moto_hooks.install()
+    with patched_environ(offline_environment("us-east-1")), mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lab")
+        s3.put_object(Bucket="lab", Key="data/train.csv", Body=TRAIN_CSV)
+        s3.put_object(Bucket="lab", Key="data/validation.csv", Body=TRAIN_CSV[:2000])
+        yield boto3.client("sagemaker", region_name="us-east-1"), s3, boto3.client("logs", region_name="us-east-1")
+        moto_hooks.wait_for_jobs()
+
+
+def _channel(name: str, key: str, content_type: str | None = "text/csv") -> dict:
+    channel = {"ChannelName": name, "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": f"s3://lab/{key}", "S3DataDistributionType": "FullyReplicated"}}}
+    if content_type:
+        channel["ContentType"] = content_type
+    return channel
+
+
+def create(sagemaker, name: str, version: str = "1.2-2", hyperparameters: dict | None = None,
+           channels: list | None = None, **overrides):
+    request = dict(
+        TrainingJobName=name,
+        AlgorithmSpecification={"TrainingImage": IMAGE.format(version), "TrainingInputMode": "File"},
+        RoleArn=ROLE,
+        InputDataConfig=channels if channels is not None else [
+            _channel("train", "data/train.csv"), _channel("validation", "data/validation.csv")],
+        OutputDataConfig={"S3OutputPath": "s3://lab/output/"},
+        ResourceConfig={"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600},
+        HyperParameters=hyperparameters if hyperparameters is not None else {
+            "num_round": "5", "objective": "binary:logistic", "eval_metric": "logloss"},
+    )
+    request.update(overrides)
+    return sagemaker.create_training_job(**request)
+
+
+def wait(sagemaker, name: str) -> dict:
+    while True:
+        job = sagemaker.describe_training_job(TrainingJobName=name)
+        if job["TrainingJobStatus"] not in ("InProgress", "Stopping"):
+            return job
+        time.sleep(0.01)
+
+
+def log_lines(logs, name: str) -> list[str]:
+    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                        logStreamNamePrefix=f"{name}/")["logStreams"]
+    assert len(streams) == 1 and streams[0]["logStreamName"].startswith(f"{name}/algo-1-")
+    events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                 logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]
+    return [event["message"] for event in events]
+
+
+def test_a_job_trains_and_reports_like_the_service(aws):
+    sagemaker, s3, logs = aws
+    create(sagemaker, "ok-1")
+    job = wait(sagemaker, "ok-1")
+    assert job["TrainingJobStatus"] == "Completed"
+    assert [t["Status"] for t in job["SecondaryStatusTransitions"]] == [
+        "Starting", "Downloading", "Training", "Uploading", "Completed"]
+    assert job["SecondaryStatus"] == "Completed"
+    assert job["TrainingTimeInSeconds"] >= 1 and job["BillableTimeInSeconds"] == job["TrainingTimeInSeconds"]
+    assert job["TrainingEndTime"] >= job["TrainingStartTime"]
+    assert job["ModelArtifacts"]["S3ModelArtifacts"] == "s3://lab/output/ok-1/output/model.tar.gz"
+    names = [metric["MetricName"] for metric in job["FinalMetricDataList"]]
+    assert names == ["train:logloss", "validation:logloss"]
+    assert {d["Name"] for d in job["AlgorithmSpecification"]["MetricDefinitions"]} == {
+        "train:logloss", "validation:logloss"}
+    lines = log_lines(logs, "ok-1")
+    assert len(lines) == 5
+    assert lines[0].startswith("[0]#011train-logloss:0.") and "#011validation-logloss:0." in lines[0]
+    value = lines[-1].split("#011")[2].split(":")[1]
+    assert len(value.split(".")[1]) == 5  # xgboost >= 1.0 prints five decimals
+    assert float(value) == pytest.approx(job["FinalMetricDataList"][1]["Value"], abs=1e-5)
+    body = s3.get_object(Bucket="lab", Key="output/ok-1/output/model.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+        assert archive.getnames() == ["xgboost-model"]
+
+
+def test_metric_lines_of_0_90_use_the_g_format(aws):
+    sagemaker, _, logs = aws
+    create(sagemaker, "old-1", version="0.90-1-cpu-py3",
+           hyperparameters={"num_round": "2", "objective": "binary:logistic", "eval_metric": "error",
+                            "silent": "1"})
+    assert wait(sagemaker, "old-1")["TrainingJobStatus"] == "Completed"
+    first = log_lines(logs, "old-1")[0]
+    value = first.split("#011")[1].split(":")[1]
+    assert value == format(float(value), "g")
+
+
+def test_silent_on_1_2_2_fails_with_the_containers_failure_reason_and_log(aws):
+    sagemaker, s3, logs = aws
+    create(sagemaker, "silent-1", hyperparameters={"num_round": "5", "silent": "0"})
+    job = wait(sagemaker, "silent-1")
+    assert job["TrainingJobStatus"] == "Failed" and job["SecondaryStatus"] == "Failed"
+    reason = job["FailureReason"]
+    assert reason.startswith(
+        "AlgorithmError: framework error: \nTraceback (most recent call last):\n"
+        '  File "/miniconda3/lib/python3.7/site-packages/sagemaker_algorithm_toolkit/hyperparameter_validation.py",'
+        " line 278, in validate\n    hyperparameter_obj = self.hyperparameters[hp]\nKeyError: 'silent'\n\n"
+        "During handling of the above exception, another exception occurred:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "/miniconda3/lib/python3.7/site-packages/sagemaker_containers/_trainer.py", line 84, in train\n')
+    assert len(reason) <= 1024
+    lines = log_lines(logs, "silent-1")
+    assert lines[0] == "Reporting training FAILURE"
+    assert "sagemaker_algorithm_toolkit.exceptions.UserError: Extraneous hyperparameter found: silent" in lines
+    assert lines[-1] == "Extraneous hyperparameter found: silent"
+    assert "ModelArtifacts" not in job
+    assert "Contents" not in s3.list_objects_v2(Bucket="lab", Prefix="output/silent-1/")
+
+
+def test_the_sdk_raises_its_own_exception_with_the_failure_reason(aws):
+    from sagemaker.estimator import Estimator
+    from sagemaker.exceptions import UnexpectedStatusException
+    from sagemaker.inputs import TrainingInput
+    from sagemaker.session import Session
+
+    from pytest_sagemaker_lab import fastclock
+
+    fastclock.install()
+    try:
+        session = Session(boto_session=boto3.Session(region_name="us-east-1"))
+        estimator = Estimator(IMAGE.format("1.2-2"), role=ROLE, instance_count=1, instance_type="ml.m5.2xlarge",
+                              output_path="s3://lab/output/", sagemaker_session=session,
+                              hyperparameters={"num_round": 3, "silent": 1})
+        with pytest.raises(UnexpectedStatusException) as raised:
+            estimator.fit({"train": TrainingInput("s3://lab/data/train.csv", content_type="text/csv")},
+                          logs=False, job_name="sdk-fail-1")
+    finally:
+        fastclock.uninstall()
+    message = str(raised.value)
+    assert message.startswith("Error for Training job sdk-fail-1: Failed. Reason: AlgorithmError: framework error:")
+    assert message.endswith("Check troubleshooting guide for common errors: "
+                            "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-python-sdk-troubleshooting.html")
+
+
+def test_header_row_is_ingested_silently_as_the_open_source_images_do(aws):
+    sagemaker, s3, _ = aws
+    s3.put_object(Bucket="lab", Key="hdr/train.csv", Body=b"label,f1,f2\n" + TRAIN_CSV)
+    create(sagemaker, "hdr-1", channels=[_channel("train", "hdr/train.csv")])
+    assert wait(sagemaker, "hdr-1")["TrainingJobStatus"] == "Completed"
+
+
+def test_csv_without_content_type_is_read_as_libsvm_and_fails(aws):
+    sagemaker, _, logs = aws
+    create(sagemaker, "nolibsvm-1", channels=[_channel("train", "data/train.csv", content_type=None)])
+    assert wait(sagemaker, "nolibsvm-1")["TrainingJobStatus"] == "Failed"
+    # A message with a newline reaches CloudWatch as two events, as the container's stdout does.
+    assert "\n".join(log_lines(logs, "nolibsvm-1")).endswith(
+        "First line '0,0.5,0.25\n...' of file 'train.csv' is not 'LIBSVM' format. "
+        "Please ensure the file is in 'LIBSVM' format.")
+
+
+def test_an_empty_channel_prefix_fails_before_the_container(aws):
+    sagemaker, _, _ = aws
+    create(sagemaker, "empty-1", channels=[_channel("train", "nothing/here.csv")])
+    job = wait(sagemaker, "empty-1")
+    assert job["TrainingJobStatus"] == "Failed"
+    assert job["FailureReason"].startswith('ClientError: No S3 objects found under S3 URL "s3://lab/nothing/here.csv"')
+
+
+def test_missing_train_channel_dies_with_the_bare_key_error(aws):
+    sagemaker, _, logs = aws
+    create(sagemaker, "notrain-1", channels=[_channel("validation", "data/validation.csv")])
+    assert wait(sagemaker, "notrain-1")["TrainingJobStatus"] == "Failed"
+    assert "KeyError: 'SM_CHANNEL_TRAIN'" in log_lines(logs, "notrain-1")
+
+
+def test_labels_outside_0_1_are_the_customers_error(aws):
+    sagemaker, s3, logs = aws
+    s3.put_object(Bucket="lab", Key="bad/train.csv", Body=b"2,1,1\n0,1,2\n3,4,5\n")
+    create(sagemaker, "labels-1", channels=[_channel("train", "bad/train.csv")])
+    assert wait(sagemaker, "labels-1")["TrainingJobStatus"] == "Failed"
+    final = [line for line in log_lines(logs, "labels-1") if line.startswith("sagemaker_algorithm_toolkit")]
+    assert final and final[0].startswith("sagemaker_algorithm_toolkit.exceptions.UserError: ")
+    assert "label must be in [0,1] for logistic regression" in final[0]
+
+
+def test_stop_training_job_ends_stopped(aws):
+    sagemaker, _, _ = aws
+    create(sagemaker, "stop-1", hyperparameters={"num_round": "100000", "objective": "binary:logistic"})
+    sagemaker.stop_training_job(TrainingJobName="stop-1")
+    job = wait(sagemaker, "stop-1")
+    assert job["TrainingJobStatus"] == "Stopped"
+    assert job["SecondaryStatusTransitions"][-1]["Status"] == "Stopped"
+    with pytest.raises(ClientError, match="status Stopped"):
+        sagemaker.stop_training_job(TrainingJobName="stop-1")
+
+
+def test_max_runtime_is_enforced(aws):
+    sagemaker, _, _ = aws
+    create(sagemaker, "slow-1", hyperparameters={"num_round": "1000000", "objective": "binary:logistic"},
+           StoppingCondition={"MaxRuntimeInSeconds": 1})
+    job = wait(sagemaker, "slow-1")
+    assert job["TrainingJobStatus"] == "Stopped"
+    assert job["SecondaryStatus"] == "MaxRuntimeExceeded"
+
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"RoleArn": "arn:aws:iam::123456789012:user/LabUser"},
+     "Value 'arn:aws:iam::123456789012:user/LabUser' at 'roleArn' failed to satisfy constraint"),
+    ({"ResourceConfig": {"InstanceType": "ml.m5.huge", "InstanceCount": 1, "VolumeSizeInGB": 30}},
+     "Value 'ml.m5.huge' at 'resourceConfig.instanceType' failed to satisfy constraint: Member must satisfy enum"),
+    ({"AlgorithmSpecification": {"TrainingImage": "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1",
+                                 "TrainingInputMode": "File"}},
+     "is the legacy XGBoost 0.72 image ('1' or 'latest'), which is not emulated offline"),
+])
+def test_requests_the_service_refuses(aws, overrides, message):
+    sagemaker, _, _ = aws
+    with pytest.raises(ClientError, match="ValidationException") as raised:
+        create(sagemaker, "refused-1", **overrides)
+    assert message in str(raised.value)
+
+
+def test_a_duplicate_job_name_is_refused(aws):
+    sagemaker, _, _ = aws
+    create(sagemaker, "dup-1")
+    with pytest.raises(ClientError) as raised:
+        create(sagemaker, "dup-1")
+    assert "Training job names must be unique within an AWS account and region" in str(raised.value)
