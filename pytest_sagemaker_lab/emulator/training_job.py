@@ -184,7 +184,11 @@ class JobRun:
         self._finish_completed(result)
 
     def _download_channels(self, data_dir: Path) -> None:
+        default_mode = self.job.algorithm_specification.get("TrainingInputMode", "File")
         for channel in self.job.input_data_config or []:
+            if channel.get("InputMode", default_mode) == "Pipe":
+                raise ClientFailure(f"Pipe input mode (channel '{channel['ChannelName']}') is not emulated by "
+                                    "pytest-sagemaker-lab; use File mode offline.")
             source = channel["DataSource"]["S3DataSource"]
             bucket, prefix = split_s3_uri(source["S3Uri"])
             keys = moto_access.list_keys(self.account_id, bucket, prefix)

@@ -1,0 +1,63 @@
+"""The emulation behind a moto server on 127.0.0.1, used over HTTP by another process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+from pytest_sagemaker_lab.backends import offline_environment
+from pytest_sagemaker_lab.emulator.server import local_server
+
+CLIENT = textwrap.dedent("""
+    import json, time
+    import boto3
+
+    IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"
+    s3 = boto3.client("s3")
+    sagemaker = boto3.client("sagemaker")
+    s3.create_bucket(Bucket="lab")
+    s3.put_object(Bucket="lab", Key="d/train.csv", Body="".join(f"{i % 2},{i % 5},{i % 3}\\n" for i in range(300)))
+
+    def create(name, hyperparameters):
+        sagemaker.create_training_job(
+            TrainingJobName=name, RoleArn="arn:aws:iam::123456789012:role/SageMakerLabRole",
+            AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            InputDataConfig=[{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": "s3://lab/d/", "S3DataDistributionType": "FullyReplicated"}}}],
+            OutputDataConfig={"S3OutputPath": "s3://lab/out"},
+            ResourceConfig={"InstanceType": "ml.m5.large", "InstanceCount": 1, "VolumeSizeInGB": 30},
+            StoppingCondition={"MaxRuntimeInSeconds": 600}, HyperParameters=hyperparameters)
+
+    def wait(name):
+        while True:
+            job = sagemaker.describe_training_job(TrainingJobName=name)
+            if job["TrainingJobStatus"] not in ("InProgress", "Stopping"):
+                return job
+            time.sleep(0.02)
+
+    create("ok", {"num_round": "4", "objective": "binary:logistic"})
+    create("bad", {"num_round": "4", "silent": "1"})
+    create("long", {"num_round": "1000000", "objective": "binary:logistic"})
+    sagemaker.stop_training_job(TrainingJobName="long")
+    out = {name: wait(name) for name in ("ok", "bad", "long")}
+    model = s3.head_object(Bucket="lab", Key="out/ok/output/model.tar.gz")["ContentLength"]
+    print(json.dumps({"status": {n: j["TrainingJobStatus"] for n, j in out.items()},
+                      "reason": out["bad"].get("FailureReason", ""), "model_bytes": model}))
+""")
+
+
+def test_jobs_over_http_from_another_process(tmp_path):
+    script = tmp_path / "client.py"
+    script.write_text(CLIENT)
+    with local_server() as endpoint:
+        assert endpoint.startswith("http://127.0.0.1:")
+        env = {"PATH": "/usr/bin:/bin", **offline_environment("us-east-1"), "AWS_ENDPOINT_URL": endpoint}
+        done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == {"ok": "Completed", "bad": "Failed", "long": "Stopped"}
+    assert result["reason"].startswith("AlgorithmError: framework error: \nTraceback (most recent call last):")
+    assert "KeyError: 'silent'" in result["reason"]
+    assert result["model_bytes"] > 100
