@@ -8,7 +8,9 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import boto3
 import pytest
+from moto import mock_aws
 
 pytest_plugins = ["pytester"]
 
@@ -23,6 +25,8 @@ with contextlib.suppress(ImportError):
 # Importing them here keeps one copy for the whole session; the SDK is imported once, offline.
 from pytest_sagemaker_lab import backends, checks, drivers, messages, probes  # noqa: E402, F401
 from pytest_sagemaker_lab.emulator import moto_hooks, training_job  # noqa: E402, F401
+
+from .jobs import TRAIN_CSV  # noqa: E402
 
 with backends.patched_environ(backends.offline_environment("us-east-1"), remove=backends._CREDENTIAL_VARIABLES):
     import sagemaker.estimator  # noqa: F401
@@ -68,6 +72,19 @@ class LabCopy:
 
 def stages_of(document: dict, submission: int = 0) -> dict[str, dict]:
     return {stage["id"]: stage for stage in document["submissions"][submission]["stages"]}
+
+
+@pytest.fixture
+def aws():
+    """moto in this process with the emulation installed, and the lab's data in a bucket."""
+    moto_hooks.install()
+    with backends.patched_environ(backends.offline_environment("us-east-1")), mock_aws():
+        s3 = boto3.client("s3", region_name="us-east-1")
+        s3.create_bucket(Bucket="lab")
+        s3.put_object(Bucket="lab", Key="data/train.csv", Body=TRAIN_CSV)
+        s3.put_object(Bucket="lab", Key="data/validation.csv", Body=TRAIN_CSV[:2000])
+        yield boto3.client("sagemaker", region_name="us-east-1"), s3, boto3.client("logs", region_name="us-east-1")
+        moto_hooks.wait_for_jobs()
 
 
 @pytest.fixture

@@ -5,75 +5,12 @@ from __future__ import annotations
 
 import io
 import tarfile
-import time
 
 import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from pytest_sagemaker_lab.backends import offline_environment, patched_environ
-from pytest_sagemaker_lab.emulator import moto_hooks
-
-IMAGE = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:{}"
-ROLE = "arn:aws:iam::123456789012:role/SageMakerLabRole"
-TRAIN_CSV = "".join(f"{i % 2},{i % 7}.5,{(i * 3) % 11}.25\n" for i in range(200)).encode()
-
-
-@pytest.fixture
-def aws():
-    """moto in this process with the emulation installed, and the lab's data in a bucket."""
-    moto_hooks.install()
-    with patched_environ(offline_environment("us-east-1")), mock_aws():
-        s3 = boto3.client("s3", region_name="us-east-1")
-        s3.create_bucket(Bucket="lab")
-        s3.put_object(Bucket="lab", Key="data/train.csv", Body=TRAIN_CSV)
-        s3.put_object(Bucket="lab", Key="data/validation.csv", Body=TRAIN_CSV[:2000])
-        yield boto3.client("sagemaker", region_name="us-east-1"), s3, boto3.client("logs", region_name="us-east-1")
-        moto_hooks.wait_for_jobs()
-
-
-def _channel(name: str, key: str, content_type: str | None = "text/csv") -> dict:
-    channel = {"ChannelName": name, "DataSource": {"S3DataSource": {
-        "S3DataType": "S3Prefix", "S3Uri": f"s3://lab/{key}", "S3DataDistributionType": "FullyReplicated"}}}
-    if content_type:
-        channel["ContentType"] = content_type
-    return channel
-
-
-def create(sagemaker, name: str, version: str = "1.2-2", hyperparameters: dict | None = None,
-           channels: list | None = None, **overrides):
-    request = dict(
-        TrainingJobName=name,
-        AlgorithmSpecification={"TrainingImage": IMAGE.format(version), "TrainingInputMode": "File"},
-        RoleArn=ROLE,
-        InputDataConfig=channels if channels is not None else [
-            _channel("train", "data/train.csv"), _channel("validation", "data/validation.csv")],
-        OutputDataConfig={"S3OutputPath": "s3://lab/output/"},
-        ResourceConfig={"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30},
-        StoppingCondition={"MaxRuntimeInSeconds": 3600},
-        HyperParameters=hyperparameters if hyperparameters is not None else {
-            "num_round": "5", "objective": "binary:logistic", "eval_metric": "logloss"},
-    )
-    request.update(overrides)
-    return sagemaker.create_training_job(**request)
-
-
-def wait(sagemaker, name: str) -> dict:
-    while True:
-        job = sagemaker.describe_training_job(TrainingJobName=name)
-        if job["TrainingJobStatus"] not in ("InProgress", "Stopping"):
-            return job
-        time.sleep(0.01)
-
-
-def log_lines(logs, name: str) -> list[str]:
-    streams = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
-                                        logStreamNamePrefix=f"{name}/")["logStreams"]
-    assert len(streams) == 1 and streams[0]["logStreamName"].startswith(f"{name}/algo-1-")
-    events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
-                                 logStreamName=streams[0]["logStreamName"], startFromHead=True)["events"]
-    return [event["message"] for event in events]
+from .jobs import IMAGE, ROLE, TRAIN_CSV, channel, create, log_lines, wait
 
 
 def test_a_job_trains_and_reports_like_the_service(aws):
@@ -163,13 +100,13 @@ def test_the_sdk_raises_its_own_exception_with_the_failure_reason(aws):
 def test_header_row_is_ingested_silently_as_the_open_source_images_do(aws):
     sagemaker, s3, _ = aws
     s3.put_object(Bucket="lab", Key="hdr/train.csv", Body=b"label,f1,f2\n" + TRAIN_CSV)
-    create(sagemaker, "hdr-1", channels=[_channel("train", "hdr/train.csv")])
+    create(sagemaker, "hdr-1", channels=[channel("train", "hdr/train.csv")])
     assert wait(sagemaker, "hdr-1")["TrainingJobStatus"] == "Completed"
 
 
 def test_csv_without_content_type_is_read_as_libsvm_and_fails(aws):
     sagemaker, _, logs = aws
-    create(sagemaker, "nolibsvm-1", channels=[_channel("train", "data/train.csv", content_type=None)])
+    create(sagemaker, "nolibsvm-1", channels=[channel("train", "data/train.csv", content_type=None)])
     assert wait(sagemaker, "nolibsvm-1")["TrainingJobStatus"] == "Failed"
     # A message with a newline reaches CloudWatch as two events, as the container's stdout does.
     assert "\n".join(log_lines(logs, "nolibsvm-1")).endswith(
@@ -179,7 +116,7 @@ def test_csv_without_content_type_is_read_as_libsvm_and_fails(aws):
 
 def test_an_empty_channel_prefix_fails_before_the_container(aws):
     sagemaker, _, _ = aws
-    create(sagemaker, "empty-1", channels=[_channel("train", "nothing/here.csv")])
+    create(sagemaker, "empty-1", channels=[channel("train", "nothing/here.csv")])
     job = wait(sagemaker, "empty-1")
     assert job["TrainingJobStatus"] == "Failed"
     assert job["FailureReason"].startswith('ClientError: No S3 objects found under S3 URL "s3://lab/nothing/here.csv"')
@@ -187,7 +124,7 @@ def test_an_empty_channel_prefix_fails_before_the_container(aws):
 
 def test_missing_train_channel_dies_with_the_bare_key_error(aws):
     sagemaker, _, logs = aws
-    create(sagemaker, "notrain-1", channels=[_channel("validation", "data/validation.csv")])
+    create(sagemaker, "notrain-1", channels=[channel("validation", "data/validation.csv")])
     assert wait(sagemaker, "notrain-1")["TrainingJobStatus"] == "Failed"
     assert "KeyError: 'SM_CHANNEL_TRAIN'" in log_lines(logs, "notrain-1")
 
@@ -195,7 +132,7 @@ def test_missing_train_channel_dies_with_the_bare_key_error(aws):
 def test_labels_outside_0_1_are_the_customers_error(aws):
     sagemaker, s3, logs = aws
     s3.put_object(Bucket="lab", Key="bad/train.csv", Body=b"2,1,1\n0,1,2\n3,4,5\n")
-    create(sagemaker, "labels-1", channels=[_channel("train", "bad/train.csv")])
+    create(sagemaker, "labels-1", channels=[channel("train", "bad/train.csv")])
     assert wait(sagemaker, "labels-1")["TrainingJobStatus"] == "Failed"
     final = [line for line in log_lines(logs, "labels-1") if line.startswith("sagemaker_algorithm_toolkit")]
     assert final and final[0].startswith("sagemaker_algorithm_toolkit.exceptions.UserError: ")

@@ -74,6 +74,7 @@ class JobRun:
         self.log_stream = f"{job.training_job_name}/algo-1-{int(time.time())}"
         self._max_runtime = float((job.stopping_condition or {}).get("MaxRuntimeInSeconds") or 86400)
         self._started = time.monotonic()
+        self._events: list[tuple[int, str]] = []  # log lines not yet in CloudWatch
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -124,7 +125,7 @@ class JobRun:
     # -- the job ---------------------------------------------------------------------------------
     def _run(self) -> None:
         workdir = Path(tempfile.mkdtemp(prefix="sagemaker-lab-job-"))
-        events: list[tuple[int, str]] = []
+        events = self._events
 
         def container_log(message: str) -> None:
             events.append((int(time.time() * 1000), message))
@@ -141,10 +142,8 @@ class JobRun:
             container_log("Reporting training FAILURE")
             for line in text.splitlines():
                 container_log(line)
-            self._flush(events)
             self._finish_failed(failures.failure_reason(text))
         except xgboost_container.StopRequested:
-            self._flush(events)
             self._finish_stopped()
         except Exception as exc:  # a bug in the emulation: fail the job loudly, never hang it
             log.exception("emulated training job %s crashed", self.job.training_job_name)
@@ -253,6 +252,8 @@ class JobRun:
 
     # -- endings ---------------------------------------------------------------------------------
     def _seal_times(self) -> None:
+        # The service has the log in CloudWatch before it reports the job's end.
+        self._flush(self._events)
         now = _now()
         self.job.training_end_time = now
         start = self.job.training_start_time or now
