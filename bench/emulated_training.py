@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import alternate, fake_aws_env, finish, parser, verdict
+from _common import Sample, alternate, cpu_line, fake_aws_env, finish, parser, time_call, verdict
 
 TARGET = 1.3
 FEATURES = 20
@@ -50,16 +50,17 @@ def write_csv(path: Path, rows: int) -> int:
     return path.stat().st_size
 
 
-def direct(csv_path: Path) -> float:
+def direct(csv_path: Path) -> Sample:
     import xgboost
 
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # xgboost >= 3.1 deprecates its text loader
-        dtrain = xgboost.DMatrix(f"{csv_path}?format=csv&label_column=0")
-    # verbose_eval=False keeps the 42 eval lines off the report; the eval itself still runs.
-    xgboost.train(PARAMS, dtrain, num_boost_round=NUM_ROUND, evals=[(dtrain, "train")], verbose_eval=False)
-    return time.perf_counter() - started
+    def load_and_train() -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # xgboost >= 3.1 deprecates its text loader
+            dtrain = xgboost.DMatrix(f"{csv_path}?format=csv&label_column=0")
+        # verbose_eval=False keeps the 42 eval lines off the report; the eval itself still runs.
+        xgboost.train(PARAMS, dtrain, num_boost_round=NUM_ROUND, evals=[(dtrain, "train")], verbose_eval=False)
+
+    return time_call(load_and_train)
 
 
 class Emulated:
@@ -70,11 +71,12 @@ class Emulated:
         self._names = itertools.count(1)
         self.failure: str | None = None
 
-    def run(self, before_create: Callable[[], None] = lambda: None) -> float:
+    def run(self, before_create: Callable[[], None] = lambda: None) -> Sample:
         from pytest_sagemaker_lab.emulator import moto_hooks
 
         name = f"bench-{os.getpid()}-{next(self._names)}"
         before_create()
+        cpu_started = time.process_time()
         started = time.perf_counter()
         self.sagemaker.create_training_job(
             TrainingJobName=name,
@@ -97,7 +99,7 @@ class Emulated:
             if described["TrainingJobStatus"] != "InProgress":
                 break
             time.sleep(0.01)
-        elapsed = time.perf_counter() - started
+        elapsed = Sample(time.perf_counter() - started, time.process_time() - cpu_started)
         moto_hooks.wait_for_jobs()  # let the job's thread clean up before the next run (not timed)
         if described["TrainingJobStatus"] != "Completed":
             self.failure = (f"job {name} ended {described['TrainingJobStatus']}: "
@@ -133,9 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             except RuntimeError:
                 print(f"emulated training: FAILED, no measurement: {emulated.failure}")
                 return 2
-            line, ok = verdict(f"emulated training ({args.rows} rows, {size / 1e6:.1f} MB CSV)",
-                               "direct xgboost.train", paired, TARGET)
+            label = f"emulated training ({args.rows} rows, {size / 1e6:.1f} MB CSV)"
+            line, ok = verdict(label, "direct xgboost.train", paired, TARGET)
             print(line)
+            print(cpu_line(label, "direct xgboost.train", paired))
 
             # Informational, in a run of its own so tracing does not slow the timed ones.
             emulated.run(before_create=tracemalloc.start)

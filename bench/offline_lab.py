@@ -11,7 +11,19 @@ from __future__ import annotations
 
 import sys
 
-from _common import PYTHON, REPO_ROOT, CommandFailed, alternate, fake_aws_env, finish, parser, time_command, verdict
+from _common import (
+    PYTHON,
+    REPO_ROOT,
+    CommandFailed,
+    Sample,
+    alternate,
+    cpu_line,
+    fake_aws_env,
+    finish,
+    parser,
+    time_command,
+    verdict,
+)
 
 TARGET = 1.5
 IMPORTS = [PYTHON, "-c", "import pytest, sagemaker, moto, xgboost"]
@@ -22,10 +34,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser(__doc__.splitlines()[0], repeat=3).parse_args(argv)
     env = fake_aws_env()
 
-    def baseline() -> float:
+    def baseline() -> Sample:
         return time_command(IMPORTS, REPO_ROOT, env)
 
-    def measured() -> float:
+    def measured() -> Sample:
         return time_command(LAB, REPO_ROOT, env)
 
     try:
@@ -35,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     line, ok = verdict("offline lab", "imports", paired, TARGET)
     print(line)
+    print(cpu_line("offline lab", "imports", paired))
     return finish(ok, args.check)
 
 

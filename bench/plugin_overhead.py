@@ -17,7 +17,18 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _common import PYTHON, CommandFailed, alternate, fake_aws_env, finish, parser, time_command, verdict
+from _common import (
+    PYTHON,
+    CommandFailed,
+    Sample,
+    alternate,
+    cpu_line,
+    fake_aws_env,
+    finish,
+    parser,
+    time_command,
+    verdict,
+)
 
 TARGET = 1.05
 TESTS = 200
@@ -69,10 +80,10 @@ def main(argv: list[str] | None = None) -> int:
         without = [PYTHON, "-m", "pytest", str(directory), *COMMON_OPTIONS, "-p", "no:sagemaker_lab"]
         with_plugin = [PYTHON, "-m", "pytest", str(directory), *COMMON_OPTIONS]
 
-        def baseline() -> float:
+        def baseline() -> Sample:
             return time_command(without, directory, env)
 
-        def measured() -> float:
+        def measured() -> Sample:
             return time_command(with_plugin, directory, env)
 
         try:
@@ -81,8 +92,10 @@ def main(argv: list[str] | None = None) -> int:
         except CommandFailed as exc:
             print(f"plugin overhead: FAILED, no measurement: {exc}")
             return 2
-        line, ok = verdict(f"plain pytest, {TESTS} tests, plugin loaded", "plugin disabled", paired, TARGET)
+        label = f"plain pytest, {TESTS} tests, plugin loaded"
+        line, ok = verdict(label, "plugin disabled", paired, TARGET)
         print(line)
+        print(cpu_line(label, "plugin disabled", paired))
         all_ok &= ok
 
         # Informational: the plugin's import, alone and as pytest sees it (pytest already imported).

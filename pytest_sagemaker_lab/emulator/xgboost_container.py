@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import xgboost_channels, xgboost_hyperparameters
+from . import xgboost_channels, xgboost_hyperparameters, xgboost_metrics
 from .errors import AlgorithmError, ContainerError, UserError
 from .xgboost_data import CONTAINER_DATA_ROOT, load_dmatrix
 
@@ -125,13 +125,23 @@ def _train(job: ContainerJob, params: dict[str, Any], dtrain, dvalidation):
     evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
     booster_params = {name: _as_xgboost_value(value) for name, value in params.items()
                       if name not in _CONTAINER_ONLY}
+    if "silent" in booster_params:
+        # Accepted by the 0.90 and 1.0 images' xgboost, unknown to the local one: same effect.
+        booster_params.setdefault("verbosity", 0 if booster_params.pop("silent") else 1)
+    metrics = list(params.get("eval_metric") or [])
+    custom = [metric for metric in metrics if metric in xgboost_metrics.CUSTOM_METRICS]
+    native = [metric for metric in metrics if metric not in xgboost_metrics.CUSTOM_METRICS]
+    if metrics:
+        booster_params["eval_metric"] = native
+        if not native:
+            booster_params["disable_default_eval_metric"] = 1
     history: dict[str, dict[str, list[float]]] = {}
     early_stopping = params.get("early_stopping_rounds") if dvalidation is not None else None
     try:
         booster = xgboost.train(
             booster_params, dtrain, num_boost_round=int(params["num_round"]), evals=evals,
             evals_result=history, verbose_eval=False, callbacks=[_metric_printer(job)],
-            early_stopping_rounds=early_stopping,
+            early_stopping_rounds=early_stopping, custom_metric=xgboost_metrics.custom_metric(custom),
         )
     except StopRequested:
         raise
@@ -150,22 +160,27 @@ def _train(job: ContainerJob, params: dict[str, Any], dtrain, dvalidation):
 
 
 _LOGISTIC_OBJECTIVES = ("binary:logistic", "reg:logistic")
+_MULTICLASS_OBJECTIVES = ("multi:softmax", "multi:softprob")
 
 
 def _check_labels(params: dict[str, Any], *matrices) -> None:
-    """The images' xgboost (0.90 to 3.0) refuses labels outside [0, 1] for a logistic objective with
-    this message; a newer local xgboost fails earlier, on base_score, with other words."""
-    if params.get("objective") not in _LOGISTIC_OBJECTIVES:
-        return
-    for matrix in matrices:
-        if matrix is None:
-            continue
+    """The images' xgboost refuses labels outside [0, 1] for a logistic objective, and outside
+    [0, num_class) for a multi-class one, with these words; the local xgboost words them differently
+    (or fails earlier, on base_score), so the emulation checks first, as the image would."""
+    objective = params.get("objective")
+    stamp = time.strftime("%H:%M:%S", time.gmtime())
+    for matrix in filter(None, matrices):
         labels = matrix.get_label()
-        if labels.size and (labels.min() < 0 or labels.max() > 1):
-            stamp = time.strftime("%H:%M:%S", time.gmtime())
+        if not labels.size:
+            continue
+        if objective in _LOGISTIC_OBJECTIVES and (labels.min() < 0 or labels.max() > 1):
             # The source line is the one the facts quote; it differs between xgboost versions.
             raise UserError(f"[{stamp}] ../src/objective/regression_obj.cu:148: label must be in [0,1] "
                             "for logistic regression")
+        if objective in _MULTICLASS_OBJECTIVES and (labels.min() < 0 or labels.max() >= params["num_class"]):
+            # inferred: xgboost 1.x's wording and source location for this check.
+            raise UserError(f"[{stamp}] ../src/objective/multiclass_obj.cu:60: SoftmaxMultiClassObj: "
+                            "label must be in [0, num_class).")
 
 
 def _as_xgboost_value(value: Any) -> Any:
