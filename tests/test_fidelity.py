@@ -127,13 +127,15 @@ ROWS = [
         version="1.2-1", hyperparameters=hp(eval_metric="f1_binary", **BINARY)),
     Row("f1_binary-1.2-2", "Completed", hyperparameters=hp(eval_metric="f1_binary", **BINARY)),
     Row("accuracy-and-logloss", "Completed", hyperparameters=hp(eval_metric="accuracy,logloss", **BINARY)),
-    Row("multiclass", "Completed", hyperparameters=hp(objective="multi:softprob", num_class="3", eval_metric="mlogloss"),
+    Row("multiclass", "Completed",
+        hyperparameters=hp(objective="multi:softprob", num_class="3", eval_metric="mlogloss"),
         channels=[csv_channel("train", "multi/train.csv")], files={"multi/train.csv": MULTICLASS}),
     # -- channels (facts 4.1) ----------------------------------------------------------------------
     Row("channel-test", "Failed", TOOLKIT + "Extraneous channel found: test",
         channels=[csv_channel("train", "data/train.csv"), csv_channel("test", "data/validation.csv")]),
     Row("channel-label_size", "Failed", "re:^" + re.escape(
-        TOOLKIT + "Channel configuration for 'train' channel is not supported: {'ContentType': 'text/csv; label_size=1'"),
+        TOOLKIT + "Channel configuration for 'train' channel is not supported: "
+        "{'ContentType': 'text/csv; label_size=1'"),
         channels=[csv_channel("train", "data/train.csv", "text/csv; label_size=1")]),
     Row("channel-json", "Failed", "re:^" + re.escape(
         TOOLKIT + "Channel configuration for 'train' channel is not supported: {'ContentType': 'application/json'"),
@@ -178,7 +180,8 @@ ROWS = [
         files={"many/part-1.csv": TRAIN_CSV, "many/part-2.csv": TRAIN_CSV, "many/sub/part-3.csv": TRAIN_CSV}),
     Row("sharded-by-s3-key", "Completed", channels=[{
         "ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
-            "S3DataType": "S3Prefix", "S3Uri": "s3://lab/data/train.csv", "S3DataDistributionType": "ShardedByS3Key"}}}]),
+            "S3DataType": "S3Prefix", "S3Uri": "s3://lab/data/train.csv",
+            "S3DataDistributionType": "ShardedByS3Key"}}}]),
     # -- the service, before the container ---------------------------------------------------------
     Row("empty-prefix", "ClientError", 'ClientError: No S3 objects found under S3 URL "s3://lab/missing/"',
         channels=[csv_channel("train", "missing/")]),
@@ -203,8 +206,8 @@ def test_fidelity(aws, row: Row):
     for key, body in row.files.items():
         s3.put_object(Bucket="lab", Key=key, Body=body)
     if row.version == "latest":
-        overrides = {"AlgorithmSpecification": {"TrainingImage": "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1",
-                                                "TrainingInputMode": "File"}}
+        legacy = "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
+        overrides = {"AlgorithmSpecification": {"TrainingImage": legacy, "TrainingInputMode": "File"}}
     else:
         overrides = {}
     name = f"fidelity-{abs(hash(row.id)) % 10**8}"
