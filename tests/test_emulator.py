@@ -181,3 +181,32 @@ def test_a_duplicate_job_name_is_refused(aws):
     with pytest.raises(ClientError) as raised:
         create(sagemaker, "dup-1")
     assert "Training job names must be unique within an AWS account and region" in str(raised.value)
+
+
+@pytest.mark.parametrize(("version", "loader"), [
+    ("0.90-1-cpu-py3", "pickle"), ("0.90-2-cpu-py3", "pickle"), ("1.0-1-cpu-py3", "pickle"), ("1.2-1", "pickle"),
+    ("1.2-2", "pickle"), ("1.3-1", "load_model"), ("1.5-1", "load_model"), ("1.7-1", "load_model"),
+    ("3.0-5", "load_model"),
+])
+def test_each_versions_artifact_loads_as_its_users_load_it(aws, tmp_path, version, loader):
+    """0.90-x to 1.2-x users unpickle the Booster; 1.3-1 and later users call Booster.load_model."""
+    import pickle
+
+    import xgboost
+
+    sagemaker, s3, _ = aws
+    name = f"artifact-{version.replace('.', '-')}"
+    create(sagemaker, name, version=version, hyperparameters={"num_round": "4", "objective": "binary:logistic"})
+    assert wait(sagemaker, name)["TrainingJobStatus"] == "Completed"
+    body = s3.get_object(Bucket="lab", Key=f"output/{name}/output/model.tar.gz")["Body"].read()
+    with tarfile.open(fileobj=io.BytesIO(body), mode="r:gz") as archive:
+        archive.extract("xgboost-model", tmp_path, filter="data")
+    path = tmp_path / "xgboost-model"
+    if loader == "pickle":
+        with open(path, "rb") as handle:
+            booster = pickle.load(handle)
+    else:
+        assert path.read_bytes()[:2] == b"{L"  # UBJSON, what the local xgboost writes (see README)
+        booster = xgboost.Booster()
+        booster.load_model(str(path))
+    assert booster.num_boosted_rounds() == 4
