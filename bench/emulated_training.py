@@ -3,7 +3,7 @@
 Baseline (direct): ``xgboost.DMatrix("<csv>?format=csv&label_column=0")`` then ``xgboost.train`` for 42
 rounds with a train eval set. Measured (emulated): inside ``moto.mock_aws()`` with the plugin's moto
 patches, CreateTrainingJob (built-in XGBoost 1.2-2, the CSV as the train channel, same hyperparameters)
-then DescribeTrainingJob every 0.01 s until it leaves InProgress; timed from just before
+then DescribeTrainingJob every 0.01 s (``--poll``) until it leaves InProgress; timed from just before
 CreateTrainingJob to seeing Completed (the upload into moto is not timed: the data is already in S3).
 Also reported, informational: tracemalloc's peak Python-heap memory during one emulated job against
 the CSV's size, to show the channel is not copied into Python memory.
@@ -66,8 +66,9 @@ def direct(csv_path: Path) -> Sample:
 class Emulated:
     """A moto world with the CSV in S3; each call runs one training job under a fresh name."""
 
-    def __init__(self, sagemaker: Any) -> None:
+    def __init__(self, sagemaker: Any, poll: float) -> None:
         self.sagemaker = sagemaker
+        self.poll = poll
         self._names = itertools.count(1)
         self.failure: str | None = None
 
@@ -98,7 +99,7 @@ class Emulated:
             described = self.sagemaker.describe_training_job(TrainingJobName=name)
             if described["TrainingJobStatus"] != "InProgress":
                 break
-            time.sleep(0.01)
+            time.sleep(self.poll)
         elapsed = Sample(time.perf_counter() - started, time.process_time() - cpu_started)
         moto_hooks.wait_for_jobs()  # let the job's thread clean up before the next run (not timed)
         if described["TrainingJobStatus"] != "Completed":
@@ -111,6 +112,8 @@ class Emulated:
 def main(argv: list[str] | None = None) -> int:
     cli = parser(__doc__.splitlines()[0], repeat=3)
     cli.add_argument("--rows", type=int, default=200_000, help="CSV rows (default 200000)")
+    cli.add_argument("--poll", type=float, default=0.01,
+                     help="seconds between DescribeTrainingJob calls (default 0.01, the offline SDK's pace)")
     args = cli.parse_args(argv)
     os.environ.update(fake_aws_env({}))  # before boto3 or moto look at the environment
 
@@ -128,14 +131,14 @@ def main(argv: list[str] | None = None) -> int:
             s3.create_bucket(Bucket=BUCKET)
             with open(csv_path, "rb") as body:
                 s3.put_object(Bucket=BUCKET, Key=KEY, Body=body)
-            emulated = Emulated(boto3.client("sagemaker", region_name=REGION))
+            emulated = Emulated(boto3.client("sagemaker", region_name=REGION), args.poll)
             try:
                 paired = alternate(lambda: direct(csv_path), emulated.run, args.repeat, args.warmup,
                                    None if args.quiet else "emulated training")
             except RuntimeError:
                 print(f"emulated training: FAILED, no measurement: {emulated.failure}")
                 return 2
-            label = f"emulated training ({args.rows} rows, {size / 1e6:.1f} MB CSV)"
+            label = f"emulated training ({args.rows} rows, {size / 1e6:.1f} MB CSV, polled every {args.poll:g} s)"
             line, ok = verdict(label, "direct xgboost.train", paired, TARGET)
             print(line)
             print(cpu_line(label, "direct xgboost.train", paired))

@@ -54,6 +54,33 @@ def check_xgboost(probe: dict[str, Any]) -> str:
     return f"xgboost {probe['xgboost']} trained {probe['trees']} rounds in {probe['train_seconds']} s"
 
 
+# -- sagemaker_sdk_compatible -------------------------------------------------------------------
+_REQUIREMENTS = {2: "sagemaker>=2.200,<3", 3: "sagemaker>=3,<4"}
+
+
+def check_sdk(probe: dict[str, Any], source_name: str) -> str:
+    """The lab's code can run on the SDK installed where it runs (every SDK name it uses exists)."""
+    written_for = probe["written_for"]
+    if not probe["uses"]:
+        return f"{source_name} uses no SageMaker SDK (boto3 only): it runs with any SDK"
+    requirement = _REQUIREMENTS.get(written_for or 2, _REQUIREMENTS[2])
+    if probe["installed"] is None:
+        raise fail("sdk_missing", f"the SageMaker Python SDK is not installed in {probe['python']}; "
+                   f"{source_name} imports {', '.join(probe['uses'][:3])}", python=probe["python"],
+                   requirement=requirement)
+    if probe["missing"]:
+        names = ", ".join(f"{name} (line {line})" for name, line in probe["missing"][:4])
+        other = 3 if probe["major"] == 3 else 2
+        raise fail("sdk_incompatible",
+                   f"SageMaker Python SDK {probe['installed']} is installed; {source_name} is written for SDK "
+                   f"{written_for or '2'} and uses {names}, which SDK {probe['major']} does not have",
+                   written_for=written_for or 2, installed=probe["installed"], names=names,
+                   requirement=requirement, major=other,
+                   alternative=f"solution_sdk{other}.py, or run with --lab-sdk {other}")
+    return (f"SageMaker Python SDK {probe['installed']} in {probe['python']}; {source_name} is written for SDK "
+            f"{written_for}: every SDK name it uses exists")
+
+
 # -- s3_objects_reachable --------------------------------------------------------------------------
 def check_s3_object(s3: Any, bucket: str, prefix: str, channel: ChannelSpec) -> int:
     """The object exists and its first bytes can be read; 404 and 403 are told apart."""

@@ -77,6 +77,7 @@ class LabRun:
 
     name: str
     world: World
+    source: Path | None = None  # the code the driver ran, None when it ran nothing
     error: str | None = None
     failed_cell: int | None = None
     output: str = ""
@@ -85,7 +86,7 @@ class LabRun:
 
 def run_percent_file(name: str, path: Path, world: World) -> LabRun:
     """Run a percent-format solution in this process, against ``world``."""
-    run = LabRun(name=name, world=world)
+    run = LabRun(name=name, world=world, source=path)
     namespace: dict = {"__name__": "__main__", "__file__": str(path)}
     stdout = io.StringIO()
     cells = with_parameters(read_percent_cells(path), parameter_values(world))

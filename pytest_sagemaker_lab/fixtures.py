@@ -55,14 +55,36 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
             yield world
 
 
+def solution_variant(spec, requested: str) -> str:
+    """The SDK major of the reference solution to run: the one asked for, else the installed SDK's."""
+    from . import sdk
+
+    if requested in ("2", "3"):
+        return requested
+    installed = str(sdk.major(sdk.installed()) or 2)
+    return installed if installed in spec.solutions else "2"
+
+
 @pytest.fixture(scope="module")
-def lab_run(lab_world, lab_spec, lab_submission: Submission):
+def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission: Submission):
     """The lab made to happen by its driver (the reference solution), before the stages check it."""
     from .drivers import LabRun, run_percent_file
 
     if lab_submission.kind == "verify-only":
         return LabRun(name=lab_submission.name, world=lab_world)
-    return run_percent_file(lab_submission.name, lab_spec.solution_path("2"), lab_world)
+    variant = solution_variant(lab_spec, request.config.stash[SETTINGS_KEY]["lab_sdk"])
+    return run_percent_file(lab_submission.name, lab_spec.solution_path(variant), lab_world)
+
+
+@pytest.fixture(scope="module")
+def lab_sdk_probe(lab_run) -> dict[str, Any] | None:
+    """Which SageMaker SDK is installed where the lab runs, and what the lab's code needs of it."""
+    from .drivers import read_percent_cells
+    from .sdk import probe
+
+    if lab_run.source is None:
+        return None
+    return probe("".join(cell.source for cell in read_percent_cells(lab_run.source)))
 
 
 @pytest.fixture

@@ -38,6 +38,18 @@ HINTS: dict[str, Hint] = {
         "xgboost imports but cannot train a tiny model. Reinstall it: `pip install --force-reinstall "
         "xgboost`.",
         "xgboost 可以匯入，但無法訓練一個小模型。請重新安裝：`pip install --force-reinstall xgboost`。"),
+    # sagemaker_sdk_compatible
+    "sdk_missing": Hint(
+        "The SageMaker Python SDK is not installed in {python}. Install the one the lab is written for: "
+        "`{python} -m pip install '{requirement}'`.",
+        "{python} 沒有安裝 SageMaker Python SDK。請安裝本 Lab 使用的版本：`{python} -m pip install '{requirement}'`。"),
+    "sdk_incompatible": Hint(
+        "The lab's code is written for SageMaker Python SDK {written_for}, but SDK {installed} is installed, "
+        "which has no {names}. Either install SDK {written_for}: `pip install '{requirement}'`, or use the "
+        "SDK {major} version of the lab ({alternative}).",
+        "本 Lab 的程式是為 SageMaker Python SDK {written_for} 撰寫的，但目前安裝的是 SDK {installed}，"
+        "其中沒有 {names}。請安裝 SDK {written_for}：`pip install '{requirement}'`，或改用本 Lab 的 "
+        "SDK {major} 版本（{alternative}）。"),
     # s3_objects_reachable
     "s3_object_missing": Hint(
         "s3://{bucket}/{key} does not exist (404). Upload {name} to that key, or fix the bucket name "

@@ -60,7 +60,18 @@ class Option:
         return "sagemaker_lab_" + self.ini.removeprefix("lab_")
 
     def parser(self) -> Callable[[str], Any]:
+        if self.choices:
+            return _choice(self.choices)
         return {"bool": parse_bool, "float": parse_positive_float}.get(self.kind, str)
+
+
+def _choice(choices: tuple[str, ...]) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.strip() not in choices:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {text!r}")
+        return text.strip()
+
+    return parse
 
 
 OPTIONS: tuple[Option, ...] = (
@@ -78,6 +89,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--lab-verify-only", "create nothing: only check what the account already holds",
            default=False, kind="bool"),
     Option("--lab-report", "write the grade report as JSON to this path", metavar="PATH"),
+    Option("--lab-sdk", "SageMaker SDK major of the lab's reference solution: 2, 3, or auto (the installed "
+           "one)", default="auto", choices=("2", "3", "auto"), metavar="2|3|auto"),
     Option("--lab-timeout", "seconds one submission may run before it is stopped (default: 600)",
            default=600.0, kind="float", metavar="SECONDS"),
 )

@@ -14,19 +14,19 @@ from pytest_sagemaker_lab.spec import load_spec
 
 from .conftest import LAB41, stages_of
 
-STAGE_IDS = ["libomp_present", "xgboost_importable", "s3_objects_reachable", "estimator_config_valid",
-             "fit_completes", "model_artifact_present"]
+STAGE_IDS = ["libomp_present", "xgboost_importable", "sagemaker_sdk_compatible", "s3_objects_reachable",
+             "estimator_config_valid", "fit_completes", "model_artifact_present"]
 
 
 def test_reference_passes_every_stage(lab_copy):
     result, report = lab_copy.run()
-    result.assert_outcomes(passed=7)
+    result.assert_outcomes(passed=8)
     assert report["lab"] == "lab4.1"
     assert report["mode"] == "offline"
     (submission,) = report["submissions"]
     assert submission["name"] == "reference"
     assert submission["error"] is None
-    assert (submission["score"], submission["max_score"]) == (6, 6)
+    assert (submission["score"], submission["max_score"]) == (7, 7)
     assert [stage["id"] for stage in submission["stages"]] == STAGE_IDS
     for stage in submission["stages"]:
         assert stage["outcome"] == "passed"
@@ -40,9 +40,10 @@ def test_reference_passes_every_stage(lab_copy):
 def test_silent_fails_config_and_fit_with_the_container_message(lab_copy, outcomes):
     lab_copy.edit("solution_sdk2.py", '"seed": 42,', '"seed": 42,\n    "silent": 1,')
     result, report = lab_copy.run()
-    result.assert_outcomes(passed=4, failed=2, skipped=1)
+    result.assert_outcomes(passed=5, failed=2, skipped=1)
     assert outcomes(report) == {
-        "libomp_present": "passed", "xgboost_importable": "passed", "s3_objects_reachable": "passed",
+        "libomp_present": "passed", "xgboost_importable": "passed", "sagemaker_sdk_compatible": "passed",
+        "s3_objects_reachable": "passed",
         "estimator_config_valid": "failed", "fit_completes": "failed", "model_artifact_present": "skipped",
     }
     stages = stages_of(report)
@@ -54,14 +55,15 @@ def test_silent_fails_config_and_fit_with_the_container_message(lab_copy, outcom
         "Failed: UserError: Extraneous hyperparameter found: silent")
     assert stages["model_artifact_present"]["message"] == (
         "prerequisite fit_completes failed: model_artifact_present is not checked")
-    assert report["submissions"][0]["score"] == 3
+    assert report["submissions"][0]["score"] == 4
 
 
 def test_missing_object_fails_s3_with_404_and_skips_later_stages(lab_copy, outcomes):
     lab_copy.edit("data.py", '"validate-pass1.csv": _rows', '"validate-pass1-old.csv": _rows')
     result, report = lab_copy.run()
     assert outcomes(report) == {
-        "libomp_present": "passed", "xgboost_importable": "passed", "s3_objects_reachable": "failed",
+        "libomp_present": "passed", "xgboost_importable": "passed", "sagemaker_sdk_compatible": "passed",
+        "s3_objects_reachable": "failed",
         "estimator_config_valid": "skipped", "fit_completes": "skipped", "model_artifact_present": "skipped",
     }
     s3 = stages_of(report)["s3_objects_reachable"]
@@ -70,7 +72,7 @@ def test_missing_object_fails_s3_with_404_and_skips_later_stages(lab_copy, outco
     for later in ("estimator_config_valid", "fit_completes"):
         assert stages_of(report)[later]["message"] == (
             f"prerequisite s3_objects_reachable failed: {later} is not checked")
-    result.assert_outcomes(passed=3, failed=1, skipped=3)
+    result.assert_outcomes(passed=4, failed=1, skipped=3)
 
 
 def test_wrong_num_round_fails_config_and_the_tree_count(lab_copy, outcomes):
@@ -141,4 +143,25 @@ def test_order_holds_under_xdist_and_randomly(lab_copy, flag):
            if "test_lab4_1.py::" in line and ("PASSED" in line or "FAILED" in line or "SKIPPED" in line)]
     ran = list(dict.fromkeys(ran))
     assert ran == [f"test_{stage}" for stage in STAGE_IDS]
-    result.assert_outcomes(passed=4, failed=2, skipped=1)
+    result.assert_outcomes(passed=5, failed=2, skipped=1)
+
+
+def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab_copy, outcomes):
+    """The lab's code names SDK modules the installed SDK lacks: the SDK stage says which and how to fix
+    it, and the stages that need the SDK are skipped, naming it."""
+    from pytest_sagemaker_lab import sdk
+
+    installed = sdk.major(sdk.installed())
+    foreign = "from sagemaker.train import ModelTrainer" if installed == 2 else "from sagemaker.estimator import Estimator"
+    lab_copy.edit("solution_sdk2.py", "from datetime import datetime\n", f"from datetime import datetime\n{foreign}\n")
+    _, report = lab_copy.run(f"--lab-sdk={installed}")
+    stages = stages_of(report)
+    compatible = stages["sagemaker_sdk_compatible"]
+    assert compatible["outcome"] == "failed"
+    module = foreign.split()[1]
+    assert f"is written for SDK {5 - installed} and uses {module}." in compatible["message"]
+    assert "pip install 'sagemaker" in compatible["hint"]["en"] and "--lab-sdk" in compatible["hint"]["en"]
+    assert "pip install 'sagemaker" in compatible["hint"]["zh-TW"]
+    assert report["submissions"][0]["error"].startswith("solution_sdk2.py, cell 2 raised ModuleNotFoundError")
+    for later in ("estimator_config_valid", "fit_completes"):
+        assert stages[later]["message"] == f"prerequisite sagemaker_sdk_compatible failed: {later} is not checked"

@@ -18,13 +18,21 @@ def test_xgboost_importable(lab_probe, lab_evidence):
     lab_evidence.append(checks.check_xgboost(lab_probe))
 
 
+@stage("sagemaker_sdk_compatible", points=1)
+def test_sagemaker_sdk_compatible(lab_run, lab_sdk_probe, lab_evidence):
+    if lab_sdk_probe is None:
+        lab_evidence.append("no lab code was run (verify-only): nothing to check against the SDK")
+        return
+    lab_evidence.append(checks.check_sdk(lab_sdk_probe, lab_run.source.name))
+
+
 @stage("s3_objects_reachable", points=1)
 def test_s3_objects_reachable(lab_run, lab_world, lab_s3, lab_object, lab_evidence):
     size = checks.check_s3_object(lab_s3, lab_world.bucket, lab_world.prefix, lab_object)
     lab_evidence.append(f"s3://{lab_world.bucket}/{lab_world.prefix}/{lab_object.key} ({size} bytes)")
 
 
-@stage("estimator_config_valid", requires=("s3_objects_reachable",), points=1)
+@stage("estimator_config_valid", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
 def test_estimator_config_valid(lab_training_job, lab_spec, lab_world, lab_evidence):
     job = checks.require_job(lab_training_job, lab_spec)
     checks.check_config(job, lab_spec, lab_world.bucket, lab_world.prefix, lab_world.region)
@@ -32,7 +40,7 @@ def test_estimator_config_valid(lab_training_job, lab_spec, lab_world, lab_evide
                         f"{lab_spec.instance_type}, hyperparameters and channels as the lab sets them")
 
 
-@stage("fit_completes", requires=("s3_objects_reachable",), points=1)
+@stage("fit_completes", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
 def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_evidence):
     job = checks.require_job(lab_training_job, lab_spec)
     lab_evidence.append(checks.check_completed(job, lab_spec, lab_logs))
