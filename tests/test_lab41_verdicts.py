@@ -152,7 +152,8 @@ def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab
     from pytest_sagemaker_lab import sdk
 
     installed = sdk.major(sdk.installed())
-    foreign = "from sagemaker.train import ModelTrainer" if installed == 2 else "from sagemaker.estimator import Estimator"
+    foreign = ("from sagemaker.train import ModelTrainer" if installed == 2
+               else "from sagemaker.estimator import Estimator")
     lab_copy.edit("solution_sdk2.py", "from datetime import datetime\n", f"from datetime import datetime\n{foreign}\n")
     _, report = lab_copy.run(f"--lab-sdk={installed}")
     stages = stages_of(report)
