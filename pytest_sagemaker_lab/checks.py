@@ -70,6 +70,9 @@ def check_sdk(probe: dict[str, Any], source_name: str) -> str:
                    requirement=requirement)
     if probe["missing"]:
         names = ", ".join(f"{name} (line {line})" for name, line in probe["missing"][:4])
+        if written_for in (None, probe["major"]):
+            raise fail("sdk_name_missing", f"{source_name} uses {names}, which SageMaker Python SDK "
+                       f"{probe['installed']} does not have", names=names, installed=probe["installed"])
         other = 3 if probe["major"] == 3 else 2
         raise fail("sdk_incompatible",
                    f"SageMaker Python SDK {probe['installed']} is installed; {source_name} is written for SDK "

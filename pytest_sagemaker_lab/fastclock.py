@@ -14,11 +14,10 @@ from types import ModuleType
 from typing import Any
 
 # The modules whose ``time`` global drives a training job wait, per SDK major.
-POLLING_MODULES = (
-    "sagemaker.session",  # SDK 2: wait_for_job, logs_for_job
-    "sagemaker.core.resources",  # SDK 3: TrainingJob.wait
-    "sagemaker.core.helper.session_helper",  # SDK 3: Session.wait_for_job
-)
+POLLING_MODULES = {
+    2: ("sagemaker.session",),  # wait_for_job, logs_for_job
+    3: ("sagemaker.core.resources", "sagemaker.core.helper.session_helper"),  # TrainingJob.wait, Session
+}
 REAL_SLEEP_CAP = 0.01
 
 
@@ -53,10 +52,14 @@ _patched: dict[str, Any] = {}
 current: FastClock | None = None  # the clock of the offline world in progress
 
 
-def install(modules: tuple[str, ...] = POLLING_MODULES) -> list[str]:
-    """Put a FastClock in each polling module that can be imported; return the ones patched."""
+def install(modules: tuple[str, ...] | None = None) -> list[str]:
+    """Put a FastClock in the installed SDK's polling modules; return the ones patched."""
+    from . import sdk
+
     global current
     clock = current = FastClock()
+    if modules is None:
+        modules = POLLING_MODULES.get(sdk.major(sdk.installed()) or 0, ())
     done = []
     for name in modules:
         try:

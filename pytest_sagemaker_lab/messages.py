@@ -50,6 +50,9 @@ HINTS: dict[str, Hint] = {
         "本 Lab 的程式是為 SageMaker Python SDK {written_for} 撰寫的，但目前安裝的是 SDK {installed}，"
         "其中沒有 {names}。請安裝 SDK {written_for}：`pip install '{requirement}'`，或改用本 Lab 的 "
         "SDK {major} 版本（{alternative}）。"),
+    "sdk_name_missing": Hint(
+        "SageMaker Python SDK {installed} has no {names}. Check the spelling against the lab's code.",
+        "SageMaker Python SDK {installed} 沒有 {names}。請對照本 Lab 的程式檢查拼字。"),
     # s3_objects_reachable
     "s3_object_missing": Hint(
         "s3://{bucket}/{key} does not exist (404). Upload {name} to that key, or fix the bucket name "

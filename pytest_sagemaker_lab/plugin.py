@@ -33,6 +33,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for line in MARKERS:
         config.addinivalue_line("markers", line)
+    # The emulation answers SimulatePrincipalPolicy with AccessDenied, a code IAM's model lacks.
+    config.addinivalue_line("filterwarnings",
+                            r"ignore:Exception\(AccessDenied\) with code AccessDenied:UserWarning")
     settings = config.stash[SETTINGS_KEY] = options.resolve(config)
     config.stash[SUBMISSIONS_KEY] = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
     config.stash[STAGEBOOK_KEY] = StageBook()

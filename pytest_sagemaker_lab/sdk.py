@@ -9,7 +9,9 @@ not run: its imports and ``sagemaker.x.y`` attribute paths are checked against t
 from __future__ import annotations
 
 import ast
+import importlib
 import importlib.util
+import warnings
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
@@ -30,12 +32,16 @@ class SdkUse:
 
     @property
     def written_for(self) -> int | None:
-        if any(name.startswith(SDK3_MODULES) for name in self.names):
-            return 3
-        if any(name.startswith(SDK2_MODULES) or name.removeprefix("sagemaker.") in SDK2_TOP_LEVEL
-               for name in self.names):
-            return 2
-        return None
+        return major_of(self.names)
+
+
+def major_of(names) -> int | None:
+    """The SDK major that has ``names``, judged by the modules only one major has."""
+    if any(name.startswith(SDK3_MODULES) for name in names):
+        return 3
+    if any(name.startswith(SDK2_MODULES) or name.removeprefix("sagemaker.") in SDK2_TOP_LEVEL for name in names):
+        return 2
+    return None
 
 
 def installed() -> str | None:
@@ -50,24 +56,29 @@ def major(version_text: str | None) -> int | None:
 
 
 def uses(source: str) -> SdkUse:
-    """The SDK names ``source`` imports or reaches through ``sagemaker.<...>`` attribute paths."""
+    """The SDK names ``source`` imports, or reaches through attributes of an imported SDK module."""
     found = SdkUse()
     try:
         tree = ast.parse(source)
     except SyntaxError:
         return found
+    aliases: dict[str, str] = {}  # a local name bound by `import sagemaker...` -> the module
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 if alias.name.split(".")[0] == "sagemaker":
                     found.names.setdefault(alias.name, node.lineno)
+                    local = alias.asname or alias.name.split(".")[0]
+                    aliases[local] = alias.name if alias.asname else "sagemaker"
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "sagemaker":
             for alias in node.names:
                 found.names.setdefault(f"{node.module}.{alias.name}", node.lineno)
-        elif isinstance(node, ast.Attribute):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
             dotted = _dotted(node)
-            if dotted and dotted.startswith("sagemaker.") and dotted.count(".") >= 1:
-                found.names.setdefault(dotted, node.lineno)
+            root, _, rest = (dotted or "").partition(".")
+            if root in aliases and rest:
+                found.names.setdefault(f"{aliases[root]}.{rest}", node.lineno)
     return found
 
 
@@ -87,16 +98,21 @@ def resolves(name: str) -> bool:
     for cut in range(len(parts), 0, -1):
         module_name = ".".join(parts[:cut])
         try:
-            spec = importlib.util.find_spec(module_name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                spec = importlib.util.find_spec(module_name)
         except (ImportError, ValueError):
             spec = None
         if spec is None:
             continue
         if cut == len(parts):
             return True
-        # An attribute of a module that exists: ask the module (this imports it).
+        # An attribute of a module that exists: ask the module (this imports it). SDK 3 keeps shims of
+        # the removed modules that warn and fail; the warning is this check's answer, not the user's.
         try:
-            module = importlib.import_module(module_name)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                module = importlib.import_module(module_name)
         except Exception:
             return False
         target = module
@@ -120,13 +136,15 @@ def probe(source: str) -> dict:
 
     found = uses(source)
     installed_version = installed()
+    absent = missing(source) if installed_version else sorted(found.names.items(), key=lambda i: i[1])
     return {
         "python": sys.executable,
         "installed": installed_version,
         "major": major(installed_version),
-        "written_for": found.written_for,
+        # What the failing part of the code is written for, else what the code as a whole is.
+        "written_for": major_of([name for name, _ in absent]) or found.written_for,
         "uses": sorted(found.names),
-        "missing": missing(source) if installed_version else sorted(found.names.items(), key=lambda i: i[1]),
+        "missing": absent,
     }
 
 

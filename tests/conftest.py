@@ -29,10 +29,20 @@ from pytest_sagemaker_lab.emulator import moto_hooks, training_job  # noqa: E402
 from .jobs import TRAIN_CSV  # noqa: E402
 
 with backends.patched_environ(backends.offline_environment("us-east-1"), remove=backends._CREDENTIAL_VARIABLES):
-    import sagemaker.estimator  # noqa: F401
+    from pytest_sagemaker_lab import sdk
+
+    if sdk.major(sdk.installed()) == 3:
+        import sagemaker.core.resources
+        import sagemaker.train
+    else:
+        import sagemaker.estimator  # noqa: F401
+
+SDK_MAJOR = sdk.major(sdk.installed())
+needs_sdk2 = pytest.mark.skipif(SDK_MAJOR != 2, reason="needs SageMaker SDK 2 (run under tox -e sdk2)")
+needs_sdk3 = pytest.mark.skipif(SDK_MAJOR != 3, reason="needs SageMaker SDK 3 (run under tox -e sdk3)")
 
 LAB41 = Path(__file__).resolve().parent.parent / "lab_steps" / "lab4_1"
-LAB41_FILES = ("lab.toml", "data.py", "test_lab4_1.py", "solution_sdk2.py")
+LAB41_FILES = ("lab.toml", "data.py", "test_lab4_1.py", "solution_sdk2.py", "solution_sdk3.py")
 
 
 @pytest.fixture(autouse=True)
@@ -62,6 +72,16 @@ class LabCopy:
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
         return self
 
+    @property
+    def solution(self) -> str:
+        """The reference solution the harness runs here: the installed SDK's."""
+        return f"solution_sdk{SDK_MAJOR}.py"
+
+    def edit_solution(self, edits: dict[int, tuple[str, str]]) -> LabCopy:
+        """Edit the installed SDK's solution: ``{2: (old, new), 3: (old, new)}``."""
+        old, new = edits.get(SDK_MAJOR, edits.get(2))
+        return self.edit(self.solution, old, new)
+
     def run(self, *args: str) -> tuple[pytest.RunResult, dict]:
         report = self.pytester.path / "report.json"
         result = self.pytester.runpytest_inprocess(str(self.path), "-p", "no:randomly", "-p", "no:cacheprovider",
@@ -83,6 +103,8 @@ def aws():
         s3.create_bucket(Bucket="lab")
         s3.put_object(Bucket="lab", Key="data/train.csv", Body=TRAIN_CSV)
         s3.put_object(Bucket="lab", Key="data/validation.csv", Body=TRAIN_CSV[:2000])
+        boto3.client("iam").create_role(RoleName="SageMakerLabRole",
+                                        AssumeRolePolicyDocument=backends.SAGEMAKER_TRUST_POLICY)
         yield boto3.client("sagemaker", region_name="us-east-1"), s3, boto3.client("logs", region_name="us-east-1")
         moto_hooks.wait_for_jobs()
 

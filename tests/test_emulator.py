@@ -10,6 +10,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from .conftest import needs_sdk2, needs_sdk3
 from .jobs import IMAGE, ROLE, TRAIN_CSV, channel, create, log_lines, wait
 
 
@@ -72,7 +73,8 @@ def test_silent_on_1_2_2_fails_with_the_containers_failure_reason_and_log(aws):
     assert "Contents" not in s3.list_objects_v2(Bucket="lab", Prefix="output/silent-1/")
 
 
-def test_the_sdk_raises_its_own_exception_with_the_failure_reason(aws):
+@needs_sdk2
+def test_sdk2_raises_its_own_exception_with_the_failure_reason(aws):
     from sagemaker.estimator import Estimator
     from sagemaker.exceptions import UnexpectedStatusException
     from sagemaker.inputs import TrainingInput
@@ -95,6 +97,33 @@ def test_the_sdk_raises_its_own_exception_with_the_failure_reason(aws):
     assert message.startswith("Error for Training job sdk-fail-1: Failed. Reason: AlgorithmError: framework error:")
     assert message.endswith("Check troubleshooting guide for common errors: "
                             "https://docs.aws.amazon.com/sagemaker/latest/dg/sagemaker-python-sdk-troubleshooting.html")
+
+
+@needs_sdk3
+def test_sdk3_raises_its_own_exception_with_the_failure_reason(aws):
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.core.training.configs import Compute, InputData, OutputDataConfig
+    from sagemaker.core.utils.exceptions import FailedStatusError
+    from sagemaker.train import ModelTrainer
+
+    from pytest_sagemaker_lab import fastclock
+
+    fastclock.install()
+    try:
+        trainer = ModelTrainer(
+            training_image=IMAGE.format("1.2-2"), role=ROLE, base_job_name="sdk3-fail",
+            compute=Compute(instance_type="ml.m5.2xlarge", instance_count=1),
+            output_data_config=OutputDataConfig(s3_output_path="s3://lab/output/"),
+            hyperparameters={"num_round": "3", "silent": "1"},
+            sagemaker_session=Session(boto_session=boto3.Session(region_name="us-east-1")))
+        with pytest.raises(FailedStatusError) as raised:
+            trainer.train([InputData(channel_name="train", data_source="s3://lab/data/train.csv",
+                                     content_type="text/csv")], wait=True, logs=False)
+    finally:
+        fastclock.uninstall()
+    assert str(raised.value).startswith(
+        "Encountered unexpected failed state while waiting for TrainingJob. Final Resource State: Failed. "
+        "Failure Reason: AlgorithmError: framework error:")
 
 
 def test_header_row_is_ingested_silently_as_the_open_source_images_do(aws):

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import io
 import tarfile
+from pathlib import Path
 
 import pytest
 import xgboost
 
 from pytest_sagemaker_lab.backends import offline_world
 from pytest_sagemaker_lab.drivers import run_percent_file
+from pytest_sagemaker_lab.fixtures import solution_variant
 from pytest_sagemaker_lab.spec import load_spec
 
 from .conftest import LAB41, stages_of
@@ -38,7 +40,7 @@ def test_reference_passes_every_stage(lab_copy):
 
 
 def test_silent_fails_config_and_fit_with_the_container_message(lab_copy, outcomes):
-    lab_copy.edit("solution_sdk2.py", '"seed": 42,', '"seed": 42,\n    "silent": 1,')
+    lab_copy.edit(lab_copy.solution, '"seed": "42",', '"seed": "42",\n    "silent": "1",')
     result, report = lab_copy.run()
     result.assert_outcomes(passed=5, failed=2, skipped=1)
     assert outcomes(report) == {
@@ -76,7 +78,7 @@ def test_missing_object_fails_s3_with_404_and_skips_later_stages(lab_copy, outco
 
 
 def test_wrong_num_round_fails_config_and_the_tree_count(lab_copy, outcomes):
-    lab_copy.edit("solution_sdk2.py", '"num_round": "42"', '"num_round": "10"')
+    lab_copy.edit(lab_copy.solution, '"num_round": "42"', '"num_round": "10"')
     _, report = lab_copy.run()
     stages = stages_of(report)
     assert outcomes(report)["fit_completes"] == "passed"
@@ -87,7 +89,8 @@ def test_wrong_num_round_fails_config_and_the_tree_count(lab_copy, outcomes):
 
 
 def test_old_container_version_is_named(lab_copy):
-    lab_copy.edit("solution_sdk2.py", 'retrieve("xgboost", region, "1.2-2")', 'retrieve("xgboost", region, "1.0-1")')
+    lab_copy.edit_solution({2: ('retrieve("xgboost", region, "1.2-2")', 'retrieve("xgboost", region, "1.0-1")'),
+                            3: ('version="1.2-2"', 'version="1.0-1"')})
     _, report = lab_copy.run()
     config = stages_of(report)["estimator_config_valid"]
     assert config["outcome"] == "failed"
@@ -95,7 +98,8 @@ def test_old_container_version_is_named(lab_copy):
 
 
 def test_wrong_channel_name_is_rejected_by_the_container(lab_copy, outcomes):
-    lab_copy.edit("solution_sdk2.py", '"validation": TrainingInput', '"validate": TrainingInput')
+    lab_copy.edit_solution({2: ('"validation": TrainingInput', '"validate": TrainingInput'),
+                            3: ('channel_name="validation"', 'channel_name="validate"')})
     _, report = lab_copy.run()
     stages = stages_of(report)
     assert stages["estimator_config_valid"]["message"] == "the job has an unexpected channel 'validate'"
@@ -103,10 +107,11 @@ def test_wrong_channel_name_is_rejected_by_the_container(lab_copy, outcomes):
 
 
 def test_a_crashing_cell_is_reported_as_the_submission_error(lab_copy):
-    lab_copy.edit("solution_sdk2.py", 'container = retrieve(', 'container = retreive(')
+    lab_copy.edit_solution({2: ("container = retrieve(", "container = retreive("),
+                            3: ("container = image_uris.retrieve(", "container = retreive(")})
     _, report = lab_copy.run()
     submission = report["submissions"][0]
-    assert submission["error"] == "solution_sdk2.py, cell 3 raised NameError: name 'retreive' is not defined"
+    assert submission["error"] == f"{lab_copy.solution}, cell 3 raised NameError: name 'retreive' is not defined"
     assert stages_of(report)["estimator_config_valid"]["message"] == (
         "no training job whose name starts with xgb-pass1-")
 
@@ -115,7 +120,7 @@ def test_artifact_loads_and_counts_the_trees():
     """The artifact is a real model: it loads with xgboost and has num_round trees."""
     spec = load_spec(LAB41)
     with offline_world(spec) as world:
-        run = run_percent_file("reference", spec.solution_path("2"), world)
+        run = run_percent_file("reference", spec.solution_path(solution_variant(spec, "auto")), world)
         assert run.error is None, run.output
         s3 = world.client("s3")
         name = run.namespace["training_job_name"]
@@ -137,7 +142,7 @@ def test_artifact_loads_and_counts_the_trees():
 @pytest.mark.parametrize("flag", ["-n", "-p"])
 def test_order_holds_under_xdist_and_randomly(lab_copy, flag):
     args = ("-n", "2") if flag == "-n" else ("-p", "randomly", "-p", "no:xdist")
-    lab_copy.edit("solution_sdk2.py", '"seed": 42,', '"seed": 42,\n    "silent": 1,')
+    lab_copy.edit(lab_copy.solution, '"seed": "42",', '"seed": "42",\n    "silent": "1",')
     result = lab_copy.pytester.runpytest_subprocess(str(lab_copy.path), "-v", *args)
     ran = [line.split("::")[1].split("[")[0] for line in result.outlines
            if "test_lab4_1.py::" in line and ("PASSED" in line or "FAILED" in line or "SKIPPED" in line)]
@@ -154,7 +159,7 @@ def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab
     installed = sdk.major(sdk.installed())
     foreign = ("from sagemaker.train import ModelTrainer" if installed == 2
                else "from sagemaker.estimator import Estimator")
-    lab_copy.edit("solution_sdk2.py", "from datetime import datetime\n", f"from datetime import datetime\n{foreign}\n")
+    lab_copy.edit(lab_copy.solution, "from datetime import datetime\n", f"from datetime import datetime\n{foreign}\n")
     _, report = lab_copy.run(f"--lab-sdk={installed}")
     stages = stages_of(report)
     compatible = stages["sagemaker_sdk_compatible"]
@@ -163,6 +168,19 @@ def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab
     assert f"is written for SDK {5 - installed} and uses {module}." in compatible["message"]
     assert "pip install 'sagemaker" in compatible["hint"]["en"] and "--lab-sdk" in compatible["hint"]["en"]
     assert "pip install 'sagemaker" in compatible["hint"]["zh-TW"]
-    assert report["submissions"][0]["error"].startswith("solution_sdk2.py, cell 2 raised ModuleNotFoundError")
+    assert report["submissions"][0]["error"].startswith(f"{lab_copy.solution}, cell 2 raised ModuleNotFoundError")
     for later in ("estimator_config_valid", "fit_completes"):
         assert stages[later]["message"] == f"prerequisite sagemaker_sdk_compatible failed: {later} is not checked"
+
+
+def test_plain_boto3_code_gets_the_same_verdict(lab_copy):
+    """The checks read the job through the API: code with no SageMaker SDK passes every stage too."""
+    import shutil
+
+    shutil.copy(Path(__file__).parent / "data" / "solution_boto3.py", lab_copy.path / lab_copy.solution)
+    result, report = lab_copy.run()
+    result.assert_outcomes(passed=8)
+    stages = stages_of(report)
+    assert stages["sagemaker_sdk_compatible"]["message"] == (
+        f"{lab_copy.solution} uses no SageMaker SDK (boto3 only): it runs with any SDK")
+    assert "42 rounds" in stages["model_artifact_present"]["message"]

@@ -11,6 +11,7 @@ import pytest
 from pytest_sagemaker_lab import fastclock, netguard
 from pytest_sagemaker_lab.backends import offline_world
 from pytest_sagemaker_lab.drivers import run_percent_file
+from pytest_sagemaker_lab.fixtures import solution_variant
 from pytest_sagemaker_lab.spec import load_spec
 
 from .conftest import LAB41
@@ -75,7 +76,7 @@ def test_reference_run_leaves_nothing_and_waits_out_no_poll():
     spec = load_spec(LAB41)
     with offline_world(spec) as world:
         clock = fastclock.current
-        run = run_percent_file("reference", spec.solution_path("2"), world)
+        run = run_percent_file("reference", spec.solution_path(solution_variant(spec, "auto")), world)
     assert run.error is None, run.output
     assert netguard.blocked == []
     assert clock is not None and clock.requested >= 5

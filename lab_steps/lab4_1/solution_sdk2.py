@@ -38,8 +38,8 @@ hyperparams = {
     "num_round": "42",
     "eval_metric": "logloss",
     "objective": "binary:logistic",
-    "verbosity": 1,
-    "seed": 42,
+    "verbosity": "1",
+    "seed": "42",
 }
 
 xgb_model = Estimator(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+import warnings
 import weakref
 from typing import Any
 
@@ -153,16 +154,33 @@ def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
     return definitions
 
 
+def _simulate_principal_policy(self) -> Any:
+    """moto has no policy simulator. Offline, answer as AWS answers a caller who may not simulate:
+    AccessDenied, which SDK 3's role check takes as "permissions cannot be verified" and goes on."""
+    from moto.iam.exceptions import IAMException
+
+    class AccessDenied(IAMException):
+        code = "AccessDenied"
+
+    raise AccessDenied("pytest-sagemaker-lab: IAM policy simulation is not emulated offline; the role's "
+                       "permissions cannot be verified.")
+
+
 def install() -> None:
     """Patch moto's SageMaker once; safe to call from every fixture and every thread.
 
     The check looks at the class itself, not a flag: a reloaded moto module is patched again."""
+    from moto.iam.responses import IamResponse
     from moto.sagemaker.responses import SageMakerResponse
 
     with _install_lock:
         if SageMakerResponse.create_training_job is not _create_training_job:
             SageMakerResponse.create_training_job = _create_training_job
             SageMakerResponse.stop_training_job = _stop_training_job
+        if getattr(IamResponse, "simulate_principal_policy", None) is not _simulate_principal_policy:
+            IamResponse.simulate_principal_policy = _simulate_principal_policy
+            # moto's serializer finds no AccessDenied shape in IAM's model; the error reaches the caller.
+            warnings.filterwarnings("ignore", message=r"Exception\(AccessDenied\) with code AccessDenied")
 
 
 def wait_for_jobs(timeout: float = 60.0) -> None:
