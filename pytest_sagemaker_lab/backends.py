@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import fastclock, netguard
+from . import netguard, sdk_patches
 from .spec import LabSpec
 
 OFFLINE_ACCOUNT = "123456789012"  # moto's default account
@@ -126,10 +126,10 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
         try:
             if seed:
                 seed_world(world, spec)
-            fastclock.install()
+            sdk_patches.install()
             yield world
         finally:
-            fastclock.uninstall()
+            sdk_patches.uninstall()
             moto_hooks.wait_for_jobs()
             mock.stop()
             netguard.uninstall()

@@ -7,18 +7,12 @@ few milliseconds and the clock jumps ahead by the time skipped, so the SDK's own
 
 from __future__ import annotations
 
-import importlib
 import threading
 import time as real_time
 from types import ModuleType
 from typing import Any
 
-# The modules whose ``time`` global drives a training job wait, per SDK major.
-POLLING_MODULES = {
-    2: ("sagemaker.session",),  # wait_for_job, logs_for_job
-    3: ("sagemaker.core.resources", "sagemaker.core.helper.session_helper"),  # TrainingJob.wait, Session
-}
-REAL_SLEEP_CAP = 0.01
+REAL_SLEEP_CAP = 0.01  # seconds a poll really sleeps
 
 
 class FastClock:
@@ -48,33 +42,4 @@ class FastClock:
         return getattr(self._real, name)
 
 
-_patched: dict[str, Any] = {}
 current: FastClock | None = None  # the clock of the offline world in progress
-
-
-def install(modules: tuple[str, ...] | None = None) -> list[str]:
-    """Put a FastClock in the installed SDK's polling modules; return the ones patched."""
-    from . import sdk
-
-    global current
-    clock = current = FastClock()
-    if modules is None:
-        modules = POLLING_MODULES.get(sdk.major(sdk.installed()) or 0, ())
-    done = []
-    for name in modules:
-        try:
-            module = importlib.import_module(name)
-        except ImportError:
-            continue
-        if name not in _patched:
-            _patched[name] = module.time
-        module.time = clock
-        done.append(name)
-    return done
-
-
-def uninstall() -> None:
-    for name, original in _patched.items():
-        module = importlib.import_module(name)
-        module.time = original
-    _patched.clear()

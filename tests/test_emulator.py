@@ -80,9 +80,9 @@ def test_sdk2_raises_its_own_exception_with_the_failure_reason(aws):
     from sagemaker.inputs import TrainingInput
     from sagemaker.session import Session
 
-    from pytest_sagemaker_lab import fastclock
+    from pytest_sagemaker_lab import sdk_patches
 
-    fastclock.install()
+    sdk_patches.install()
     try:
         session = Session(boto_session=boto3.Session(region_name="us-east-1"))
         estimator = Estimator(IMAGE.format("1.2-2"), role=ROLE, instance_count=1, instance_type="ml.m5.2xlarge",
@@ -92,7 +92,7 @@ def test_sdk2_raises_its_own_exception_with_the_failure_reason(aws):
             estimator.fit({"train": TrainingInput("s3://lab/data/train.csv", content_type="text/csv")},
                           logs=False, job_name="sdk-fail-1")
     finally:
-        fastclock.uninstall()
+        sdk_patches.uninstall()
     message = str(raised.value)
     assert message.startswith("Error for Training job sdk-fail-1: Failed. Reason: AlgorithmError: framework error:")
     assert message.endswith("Check troubleshooting guide for common errors: "
@@ -106,9 +106,9 @@ def test_sdk3_raises_its_own_exception_with_the_failure_reason(aws):
     from sagemaker.core.utils.exceptions import FailedStatusError
     from sagemaker.train import ModelTrainer
 
-    from pytest_sagemaker_lab import fastclock
+    from pytest_sagemaker_lab import sdk_patches
 
-    fastclock.install()
+    sdk_patches.install()
     try:
         trainer = ModelTrainer(
             training_image=IMAGE.format("1.2-2"), role=ROLE, base_job_name="sdk3-fail",
@@ -120,7 +120,7 @@ def test_sdk3_raises_its_own_exception_with_the_failure_reason(aws):
             trainer.train([InputData(channel_name="train", data_source="s3://lab/data/train.csv",
                                      content_type="text/csv")], wait=True, logs=False)
     finally:
-        fastclock.uninstall()
+        sdk_patches.uninstall()
     assert str(raised.value).startswith(
         "Encountered unexpected failed state while waiting for TrainingJob. Final Resource State: Failed. "
         "Failure Reason: AlgorithmError: framework error:")
