@@ -56,6 +56,7 @@ class World:
     prefix: str
     role_arn: str
     account_id: str = OFFLINE_ACCOUNT
+    endpoint: str | None = None  # a local moto server's URL, when the lab's code runs in another process
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -69,7 +70,7 @@ class World:
 
     def client(self, service: str):
         if service not in self._clients:
-            self._clients[service] = self.session().client(service)
+            self._clients[service] = self.session().client(service, endpoint_url=self.endpoint)
         return self._clients[service]
 
 
@@ -89,16 +90,17 @@ def patched_environ(values: dict[str, str], remove: tuple[str, ...] = ()) -> Ite
                 os.environ[name] = value
 
 
-def seed_world(world: World, spec: LabSpec) -> None:
+def seed_world(world: World, spec: LabSpec, buckets: tuple[str, ...] = ()) -> None:
     """What the earlier labs leave behind: the bucket with the lab's data, and the IAM role."""
     s3 = world.client("s3")
-    if world.region == "us-east-1":
-        s3.create_bucket(Bucket=world.bucket)
-    else:
-        s3.create_bucket(Bucket=world.bucket,
-                         CreateBucketConfiguration={"LocationConstraint": world.region})
-    for key, body in spec.generate_data().items():
-        s3.put_object(Bucket=world.bucket, Key=f"{world.prefix}/{key}", Body=body)
+    data = spec.generate_data()
+    for bucket in dict.fromkeys((world.bucket, *buckets)):
+        if world.region == "us-east-1":
+            s3.create_bucket(Bucket=bucket)
+        else:
+            s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": world.region})
+        for key, body in data.items():
+            s3.put_object(Bucket=bucket, Key=f"{world.prefix}/{key}", Body=body)
     iam = world.client("iam")
     iam.create_role(RoleName=world.role_arn.rsplit("/", 1)[-1],
                     AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)
@@ -132,6 +134,33 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
             sdk_patches.uninstall()
             moto_hooks.wait_for_jobs()
             mock.stop()
+            netguard.uninstall()
+
+
+@contextlib.contextmanager
+def served_world(spec: LabSpec, endpoint: str, region: str | None = None, bucket: str | None = None,
+                 prefix: str | None = None, role_arn: str | None = None, extra_buckets: tuple[str, ...] = (),
+                 ) -> Iterator[World]:
+    """A fresh account on the local moto server at ``endpoint``, for code running in another process;
+    seeded like ``offline_world``, also at the buckets the submission names."""
+    from .emulator import moto_hooks
+    from .emulator.server import reset
+
+    region = region or spec.region
+    world = World(
+        mode="offline", region=region, bucket=bucket or OFFLINE_BUCKET, prefix=prefix or spec.prefix,
+        role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}", endpoint=endpoint,
+    )
+    moto_hooks.wait_for_jobs()
+    reset(endpoint)
+    with patched_environ({**offline_environment(region), "AWS_ENDPOINT_URL": endpoint},
+                         remove=_CREDENTIAL_VARIABLES):
+        netguard.install()
+        try:
+            seed_world(world, spec, extra_buckets)
+            yield world
+        finally:
+            moto_hooks.wait_for_jobs()
             netguard.uninstall()
 
 

@@ -25,6 +25,9 @@ MODEL_MEMBER = "xgboost-model"
 # -- libomp_present, xgboost_importable ----------------------------------------------------------
 def check_openmp(probe: dict[str, Any]) -> str:
     """The OpenMP runtime xgboost uses is loaded, and a two-thread training ran on several threads."""
+    if probe.get("imported_by_lab") is False:
+        raise fail("xgboost_not_imported", "the submission never imports xgboost, so no OpenMP runtime was "
+                   "loaded by it")
     if "import_error" in probe or "train_error" in probe:
         error = probe.get("import_error") or probe.get("train_error")
         raise fail("openmp_not_loaded", f"xgboost could not train in {probe['python']}: {error}",
@@ -45,6 +48,8 @@ def check_openmp(probe: dict[str, Any]) -> str:
 
 
 def check_xgboost(probe: dict[str, Any]) -> str:
+    if probe.get("imported_by_lab") is False:
+        raise fail("xgboost_not_imported", "the submission never imports xgboost")
     if "import_error" in probe:
         raise fail("xgboost_import_failed", f"import xgboost failed in {probe['python']}: "
                    f"{probe['import_error']}", python=probe["python"])
@@ -61,7 +66,10 @@ _REQUIREMENTS = {2: "sagemaker>=2.200,<3", 3: "sagemaker>=3,<4"}
 def check_sdk(probe: dict[str, Any], source_name: str) -> str:
     """The lab's code can run on the SDK installed where it runs (every SDK name it uses exists)."""
     written_for = probe["written_for"]
+    sdk_names = [name for name in probe["uses"] if not name.startswith("boto3:")]
     if not probe["uses"]:
+        raise fail("sdk_unused", f"{source_name} uses neither the SageMaker SDK nor boto3's SageMaker client")
+    if not sdk_names:
         return f"{source_name} uses no SageMaker SDK (boto3 only): it runs with any SDK"
     requirement = _REQUIREMENTS.get(written_for or 2, _REQUIREMENTS[2])
     if probe["installed"] is None:
@@ -82,6 +90,19 @@ def check_sdk(probe: dict[str, Any], source_name: str) -> str:
                    alternative=f"solution_sdk{other}.py, or run with --lab-sdk {other}")
     return (f"SageMaker Python SDK {probe['installed']} in {probe['python']}; {source_name} is written for SDK "
             f"{written_for}: every SDK name it uses exists")
+
+
+# -- where the lab's code put things ---------------------------------------------------------------
+def location_of(run: Any) -> tuple[str, str]:
+    """The bucket and prefix the lab's code ended up using (its own variables when it set them)."""
+    variables = (run.evidence or {}).get("variables", {})
+    found = []
+    for name, injected in (("bucket_name", run.world.bucket), ("prefix", run.world.prefix)):
+        value = variables.get(name, injected)
+        if not isinstance(value, str) or not value or value == "Ellipsis":
+            raise fail("location_unset", f"{name} is {value!r} at the end of the submission", name=name)
+        found.append(value)
+    return found[0], found[1]
 
 
 # -- s3_objects_reachable --------------------------------------------------------------------------

@@ -82,6 +82,8 @@ class LabRun:
     failed_cell: int | None = None
     output: str = ""
     namespace: dict = field(default_factory=dict, repr=False)
+    evidence: dict | None = None  # taken inside the learner's process after the run (submissions)
+    executed: Path | None = None  # the executed notebook (or the .py run's log), for the instructor
 
 
 def run_percent_file(name: str, path: Path, world: World) -> LabRun:
@@ -106,3 +108,39 @@ def run_percent_file(name: str, path: Path, world: World) -> LabRun:
         run.output = stdout.getvalue()
     run.namespace = namespace
     return run
+
+
+def percent_to_notebook(path: Path):
+    """A notebook with the cells of a percent-format file (markdown cells kept), for learners."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    header: str | None = None
+    lines: list[str] = []
+
+    def close() -> None:
+        text = "".join(lines).strip("\n")
+        if header is None and not text:
+            return
+        if header is not None and "[markdown]" in header:
+            markdown = "\n".join(line.removeprefix("# ").removeprefix("#") for line in text.splitlines())
+            nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
+            return
+        cell = nbformat.v4.new_code_cell(text)
+        tags = re.findall(r'"([^"]+)"', header.partition("tags=")[2]) if header else []
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+
+    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
+        match = _CELL_MARKER.match(line)
+        if match:
+            close()
+            header, lines = match.group("rest"), []
+        else:
+            lines.append(line)
+    close()
+    for index, cell in enumerate(nb.cells):
+        cell["id"] = f"cell-{index}"  # stable ids: the shipped notebooks do not change on regeneration
+    return nb

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .state import EVIDENCE_KEY, SETTINGS_KEY
+from .state import EVIDENCE_KEY, SERVER_KEY, SETTINGS_KEY
 from .submissions import Submission
 
 
@@ -50,6 +50,14 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
     if settings.live:
         with live_world(lab_spec, **options) as world:
             yield world
+    elif lab_submission.kind == "submission":
+        from .backends import served_world
+        from .submissions import literal_assignments, submission_source
+
+        source = submission_source(lab_submission.path)
+        named = tuple(literal_assignments(source, "bucket_name")[-1:])  # the bucket it ends up using
+        with served_world(lab_spec, _server(request.config), extra_buckets=named, **options) as world:
+            yield world
     else:
         with offline_world(lab_spec, seed=lab_submission.kind != "verify-only", **options) as world:
             yield world
@@ -72,19 +80,59 @@ def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission:
 
     if lab_submission.kind == "verify-only":
         return LabRun(name=lab_submission.name, world=lab_world)
+    if lab_submission.kind == "submission":
+        return _run_submission(request, lab_world, lab_submission)
     variant = solution_variant(lab_spec, request.config.stash[SETTINGS_KEY]["lab_sdk"])
     return run_percent_file(lab_submission.name, lab_spec.solution_path(variant), lab_world)
+
+
+def _server(config: pytest.Config) -> str:
+    """The local moto server of this process (one per xdist worker), started on first use."""
+    if SERVER_KEY not in config.stash:
+        from .emulator.server import local_server
+
+        manager = local_server()
+        endpoint = manager.__enter__()
+        config.stash[SERVER_KEY] = (manager, endpoint)
+        config.add_cleanup(lambda: manager.__exit__(None, None, None))
+    return config.stash[SERVER_KEY][1]
+
+
+def executed_directory(config: pytest.Config) -> Path:
+    """Where executed notebooks go: beside the report, or ./lab-executed without one."""
+    report = config.stash[SETTINGS_KEY]["lab_report"]
+    base = Path(config.invocation_params.dir)
+    return (base / report).parent / "executed" if report else base / "lab-executed"
+
+
+def _run_submission(request: pytest.FixtureRequest, world, submission: Submission):
+    from .drivers import LabRun, parameter_values
+    from .isolation import bootstrap_directory, child_environment
+    from .runners import run_notebook, run_python
+
+    settings = request.config.stash[SETTINGS_KEY]
+    workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
+    env = child_environment(world.region, world.endpoint, workdir / "home", bootstrap_directory(workdir))
+    runner = run_notebook if submission.path.suffix == ".ipynb" else run_python
+    run = runner(submission.path, workdir, env, parameter_values(world), float(settings["lab_timeout"]),
+                 executed_directory(request.config))
+    return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,
+                  failed_cell=run.failed_cell, output=run.log, evidence=run.evidence, executed=run.executed)
 
 
 @pytest.fixture(scope="module")
 def lab_sdk_probe(lab_run) -> dict[str, Any] | None:
     """Which SageMaker SDK is installed where the lab runs, and what the lab's code needs of it."""
-    from .drivers import read_percent_cells
     from .sdk import probe
+    from .submissions import submission_source
 
+    if lab_run.evidence is not None:
+        return lab_run.evidence["sdk"]
     if lab_run.source is None:
         return None
-    return probe("".join(cell.source for cell in read_percent_cells(lab_run.source)))
+    return probe(submission_source(lab_run.source))
+
+
 
 
 @pytest.fixture
@@ -94,11 +142,18 @@ def lab_evidence(request: pytest.FixtureRequest) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def lab_probe(lab_submission: Submission) -> dict[str, Any]:
-    """Evidence from the interpreter that runs the lab: xgboost, its OpenMP runtime, its threads."""
+def lab_probe(request: pytest.FixtureRequest, lab_submission: Submission) -> dict[str, Any]:
+    """Evidence from the interpreter that runs the lab: xgboost, its OpenMP runtime, its threads.
+    For a learner's submission, taken in its kernel after it ran (did *it* import xgboost?)."""
     from .probes import probe
 
-    return probe()
+    if lab_submission.kind != "submission":
+        return probe()
+    run = request.getfixturevalue("lab_run")
+    if run.evidence is None:
+        return {"python": "the submission's interpreter",
+                "import_error": f"no evidence could be taken: the submission did not finish ({run.error})"}
+    return {**run.evidence["probe"], "imported_by_lab": run.evidence["imported_by_lab"]}
 
 
 @pytest.fixture

@@ -53,6 +53,17 @@ HINTS: dict[str, Hint] = {
     "sdk_name_missing": Hint(
         "SageMaker Python SDK {installed} has no {names}. Check the spelling against the lab's code.",
         "SageMaker Python SDK {installed} 沒有 {names}。請對照本 Lab 的程式檢查拼字。"),
+    "sdk_unused": Hint(
+        "The code never creates a training job: it uses neither the SageMaker SDK (Estimator, ModelTrainer) "
+        "nor boto3.client('sagemaker'). Fill in the cells that build the estimator and call fit.",
+        "程式從未建立訓練工作：既沒有使用 SageMaker SDK（Estimator、ModelTrainer），也沒有使用 "
+        "boto3.client('sagemaker')。請完成建立估計器並呼叫 fit 的儲存格。"),
+    "xgboost_not_imported": Hint(
+        "Run the lab's step that verifies the install: `import xgboost as xgb` then `print(xgb.__version__)`.",
+        "請執行本 Lab 驗證安裝的步驟：`import xgboost as xgb`，再 `print(xgb.__version__)`。"),
+    "location_unset": Hint(
+        "Set {name} (the lab's bucket and prefix: prefix = 'lab41_local') before you check the files in S3.",
+        "請在檢查 S3 文件之前設定 {name}（本 Lab 的儲存桶與前綴：prefix = 'lab41_local'）。"),
     # s3_objects_reachable
     "s3_object_missing": Hint(
         "s3://{bucket}/{key} does not exist (404). Upload {name} to that key, or fix the bucket name "

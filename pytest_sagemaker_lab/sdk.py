@@ -74,6 +74,9 @@ def uses(source: str) -> SdkUse:
             for alias in node.names:
                 found.names.setdefault(f"{node.module}.{alias.name}", node.lineno)
     for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "client" \
+                and node.args and isinstance(node.args[0], ast.Constant) and node.args[0].value == "sagemaker":
+            found.names.setdefault("boto3:sagemaker-client", node.lineno)  # the API without the SDK
         if isinstance(node, ast.Attribute):
             dotted = _dotted(node)
             root, _, rest = (dotted or "").partition(".")
@@ -127,7 +130,7 @@ def resolves(name: str) -> bool:
 def missing(source: str) -> list[tuple[str, int]]:
     """The SDK names ``source`` uses that the installed SDK does not have, with their lines."""
     return [(name, line) for name, line in sorted(uses(source).names.items(), key=lambda item: item[1])
-            if not resolves(name)]
+            if not name.startswith("boto3:") and not resolves(name)]
 
 
 def probe(source: str) -> dict:
@@ -136,7 +139,8 @@ def probe(source: str) -> dict:
 
     found = uses(source)
     installed_version = installed()
-    absent = missing(source) if installed_version else sorted(found.names.items(), key=lambda i: i[1])
+    absent = missing(source) if installed_version else sorted(
+        ((name, line) for name, line in found.names.items() if not name.startswith("boto3:")), key=lambda i: i[1])
     return {
         "python": sys.executable,
         "installed": installed_version,

@@ -11,6 +11,14 @@ prefix = "lab41_local"
 role_arn = "arn:aws:iam::123456789012:role/SageMakerLabRole"
 region = "us-east-1"
 
+# %% [markdown]
+# Verify the install: xgboost imports (it needs the OpenMP runtime, libomp/libgomp).
+
+# %%
+import xgboost as xgb
+
+print(xgb.__version__)
+
 # %%
 from datetime import datetime
 

@@ -27,15 +27,17 @@ def test_sagemaker_sdk_compatible(lab_run, lab_sdk_probe, lab_evidence):
 
 
 @stage("s3_objects_reachable", points=1)
-def test_s3_objects_reachable(lab_run, lab_world, lab_s3, lab_object, lab_evidence):
-    size = checks.check_s3_object(lab_s3, lab_world.bucket, lab_world.prefix, lab_object)
-    lab_evidence.append(f"s3://{lab_world.bucket}/{lab_world.prefix}/{lab_object.key} ({size} bytes)")
+def test_s3_objects_reachable(lab_run, lab_s3, lab_object, lab_evidence):
+    bucket, prefix = checks.location_of(lab_run)
+    size = checks.check_s3_object(lab_s3, bucket, prefix, lab_object)
+    lab_evidence.append(f"s3://{bucket}/{prefix}/{lab_object.key} ({size} bytes)")
 
 
 @stage("estimator_config_valid", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
-def test_estimator_config_valid(lab_training_job, lab_spec, lab_world, lab_evidence):
+def test_estimator_config_valid(lab_run, lab_training_job, lab_spec, lab_world, lab_evidence):
     job = checks.require_job(lab_training_job, lab_spec)
-    checks.check_config(job, lab_spec, lab_world.bucket, lab_world.prefix, lab_world.region)
+    bucket, prefix = checks.location_of(lab_run)
+    checks.check_config(job, lab_spec, bucket, prefix, lab_world.region)
     lab_evidence.append(f"{job['TrainingJobName']}: XGBoost {lab_spec.version}, "
                         f"{lab_spec.instance_type}, hyperparameters and channels as the lab sets them")
 

@@ -34,6 +34,15 @@ def local_server(port: int = 0) -> Iterator[str]:
         server.stop()
 
 
+def reset(endpoint: str) -> None:
+    """Throw away every account's state on the server (moto's own reset endpoint)."""
+    import urllib.request
+
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST", data=b"")
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5000)
