@@ -19,7 +19,6 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-NOISY_SPREAD = 1.5  # max/min of one side's samples above which the verdict line carries a warning
 
 
 def fake_aws_env(base: dict[str, str] | None = None) -> dict[str, str]:
@@ -91,14 +90,19 @@ class Paired:
     def median(self, side: str, kind: str = "wall") -> float:
         return statistics.median(getattr(sample, kind) for sample in getattr(self, side))
 
-    def spread(self, kind: str = "wall") -> float:
-        """The larger max/min of either side's samples: 1.0 is perfectly steady."""
-        return max(max(values) / min(values) for values in (
-            [getattr(sample, kind) for sample in self.baseline], [getattr(sample, kind) for sample in self.measured]))
+    def ratios(self, kind: str = "wall") -> list[float]:
+        return [getattr(m, kind) / getattr(b, kind) for m, b in zip(self.measured, self.baseline, strict=True)]
+
+    def middle(self, kind: str = "wall") -> tuple[float, float]:
+        """The middle half of the per-pair ratios (quartiles), or their whole range for fewer than 4 pairs."""
+        ratios = sorted(self.ratios(kind))
+        if len(ratios) < 4:
+            return ratios[0], ratios[-1]
+        quartiles = statistics.quantiles(ratios, n=4)
+        return quartiles[0], quartiles[2]
 
     def ratio(self, kind: str = "wall") -> float:
-        return statistics.median(getattr(m, kind) / getattr(b, kind)
-                                 for m, b in zip(self.measured, self.baseline, strict=True))
+        return statistics.median(self.ratios(kind))
 
 
 def alternate(baseline: Callable[[], Sample], measured: Callable[[], Sample], repeat: int, warmup: int = 1,
@@ -132,9 +136,11 @@ def verdict(label: str, base_label: str, paired: Paired, target: float) -> tuple
     line = (f"{label}: {paired.median('measured'):.3f} s / {base_label} {paired.median('baseline'):.3f} s = "
             f"ratio {ratio:.3f} (target <= {target:g}; wall, medians of {len(paired.measured)} alternated pairs, "
             f"ratio = median of per-pair ratios): {'OK' if ok else 'MISSED'}")
-    if paired.spread() > NOISY_SPREAD:
-        line += (f" [noisy: samples of one side vary {paired.spread():.1f}x; rerun on an idle machine or with "
-                 "a larger --repeat]")
+    low, high = paired.middle()
+    if low <= target < high:
+        spans = "range" if len(paired.measured) < 4 else "middle half"
+        line += (f" [inconclusive: the per-pair ratios' {spans} {low:.3f}-{high:.3f} straddles the target; "
+                 "rerun on an idle machine or with a larger --repeat]")
     return line, ok
 
 

@@ -99,7 +99,9 @@ def location_of(run: Any) -> tuple[str, str]:
     found = []
     for name, injected in (("bucket_name", run.world.bucket), ("prefix", run.world.prefix)):
         value = variables.get(name, injected)
-        if not isinstance(value, str) or not value or value == "Ellipsis":
+        if value == "Ellipsis":
+            raise fail("location_unset", f"{name} is still `...` at the end of the submission", name=name)
+        if not isinstance(value, str) or not value:
             raise fail("location_unset", f"{name} is {value!r} at the end of the submission", name=name)
         found.append(value)
     return found[0], found[1]
@@ -148,6 +150,10 @@ def find_job(sagemaker: Any, spec: LabSpec) -> dict[str, Any] | None:
     for page in sagemaker.get_paginator("list_training_jobs").paginate(NameContains=spec.job_name_prefix):
         summaries += [s for s in page["TrainingJobSummaries"]
                       if s["TrainingJobName"].startswith(spec.job_name_prefix)]
+    if not summaries:
+        # A job under another name is still the learner's job: find it, so the name is what fails.
+        for page in sagemaker.get_paginator("list_training_jobs").paginate():
+            summaries += page["TrainingJobSummaries"]
     if not summaries:
         return None
     newest = max(summaries, key=lambda s: (s["CreationTime"], s["TrainingJobName"]))

@@ -236,6 +236,7 @@ class _ReportCollector:
         settings = self.config.stash[SETTINGS_KEY]
         if settings["lab_report"] and gradebook.results and not hasattr(self.config, "workerinput"):
             gradebook.write_json(self.report_path(), settings.mode)
+            gradebook.write_csv(self.report_path().with_suffix(".csv"), settings.mode)
 
     def report_path(self) -> Path:
         path = Path(self.config.stash[SETTINGS_KEY]["lab_report"])
@@ -249,5 +250,10 @@ class _ReportCollector:
         terminalreporter.section("sagemaker-lab")
         for line in gradebook.terminal_lines(settings.mode):
             terminalreporter.write_line(line)
+        summary = gradebook.class_summary()
+        if summary:
+            terminalreporter.section("sagemaker-lab class summary")
+            for line in summary:
+                terminalreporter.write_line(line)
         if settings["lab_report"]:
-            terminalreporter.write_line(f"grade report: {self.report_path()}")
+            terminalreporter.write_line(f"grade report: {self.report_path()} and {self.report_path().with_suffix('.csv')}")

@@ -89,6 +89,44 @@ class Gradebook:
                     row.pop("detail", None)
         return {"lab": lab, "mode": mode, "submissions": submissions}
 
+    def write_csv(self, path: Path, mode: str) -> None:
+        """The gradebook: one row per submission, its score, and the points of each stage."""
+        import csv
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            for lab in self.labs():
+                submissions = self.submissions(lab)
+                stage_ids = [row["id"] for row in submissions[0]["stages"]] if submissions else []
+                multi_lab = len(self.labs()) > 1
+                writer.writerow([*(["lab"] if multi_lab else []), "name", "score", "max_score", "error",
+                                 *stage_ids])
+                for submission in submissions:
+                    points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
+                    writer.writerow([*([lab] if multi_lab else []), submission["name"],
+                                     _number(submission["score"]), _number(submission["max_score"]),
+                                     submission["error"] or "", *(points.get(stage, "") for stage in stage_ids)])
+
+    def class_summary(self) -> list[str]:
+        """Each stage's pass rate across the class (shown when more than one submission is graded)."""
+        lines = []
+        for lab in self.labs():
+            submissions = self.submissions(lab)
+            if len(submissions) < 2:
+                continue
+            lines.append(f"{lab}: {len(submissions)} submissions, mean score "
+                         f"{sum(s['score'] for s in submissions) / len(submissions):.2f}/"
+                         f"{_number(submissions[0]['max_score'])}")
+            for index, row in enumerate(submissions[0]["stages"]):
+                passed = sum(1 for s in submissions if s["stages"][index]["outcome"] == OUTCOME_PASSED)
+                lines.append(f"  {row['id']:<26} {passed:>3}/{len(submissions)} passed "
+                             f"({100 * passed / len(submissions):.0f}%)")
+            failing = [s["name"] for s in submissions if s["error"]]
+            if failing:
+                lines.append(f"  did not run to the end: {', '.join(failing)}")
+        return lines
+
     def write_json(self, path: Path, mode: str) -> None:
         labs = self.labs()
         reports = [self.report(lab, mode) for lab in labs]
