@@ -256,4 +256,5 @@ class _ReportCollector:
             for line in summary:
                 terminalreporter.write_line(line)
         if settings["lab_report"]:
-            terminalreporter.write_line(f"grade report: {self.report_path()} and {self.report_path().with_suffix('.csv')}")
+            path = self.report_path()
+            terminalreporter.write_line(f"grade report: {path} and {path.with_suffix('.csv')}")

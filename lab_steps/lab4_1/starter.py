@@ -20,6 +20,7 @@ region = "us-east-1"
 # Build the estimator (建立模型估計器): the built-in XGBoost container, version 1.2-2.
 
 # %%
+from datetime import datetime
 
 import boto3
 
