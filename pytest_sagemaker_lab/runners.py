@@ -85,7 +85,10 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
                 run.failed_cell = _learner_cell_number(nb, index, injected_at)
             except CellExecutionError as exc:
                 run.failed_cell = _learner_cell_number(nb, index, injected_at)
-                run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
+                if exc.ename == "KeyboardInterrupt" and time.monotonic() >= deadline - 1:
+                    run.error = _timeout_text(timeout)  # the interrupt was nbclient's, at the deadline
+                else:
+                    run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
             run.evidence = _kernel_evidence(client, source_file)
     except DeadKernelError as exc:
         run.error = run.error or f"the kernel died while running the notebook ({exc})"

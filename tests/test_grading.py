@@ -1,0 +1,190 @@
+"""Grading a class offline: a corpus of notebooks, each a typical learner mistake from the seed, with the
+exact per-stage verdicts the real service would give; a hanging one, a crashing one, one that prints its
+environment; the self-test; and a run with -n 2."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from pytest_sagemaker_lab.drivers import percent_to_notebook
+
+from .conftest import LAB41, SDK_MAJOR, needs_sdk2
+
+P, F, S = "passed", "failed", "skipped"
+STAGES = ("libomp_present", "xgboost_importable", "sagemaker_sdk_compatible", "s3_objects_reachable",
+          "estimator_config_valid", "fit_completes", "model_artifact_present")
+FIT_CELL = 'xgb_model.fit(inputs=data_channels, logs=False, job_name=training_job_name)'
+
+# name: (edits on solution_sdk2.py, expected outcomes, {stage: message fragment}, error fragment or None)
+CORPUS = {
+    "reference": ([], (P, P, P, P, P, P, P), {}, None),
+    "old_container": ([('retrieve("xgboost", region, "1.2-2")', 'retrieve("xgboost", region, "1.0-1")')],
+                      (P, P, P, P, F, P, P),
+                      {"estimator_config_valid": "the image is XGBoost 1.0-1, the lab uses 1.2-2"}, None),
+    "silent": ([('"seed": "42",', '"seed": "42",\n    "silent": 1,')], (P, P, P, P, F, F, S),
+               {"estimator_config_valid": "Extraneous hyperparameter found: silent",
+                "fit_completes": "Failed: UserError: Extraneous hyperparameter found: silent"},
+               "raised UnexpectedStatusException: Error for Training job"),
+    "channel_validate": ([('"validation": TrainingInput', '"validate": TrainingInput')], (P, P, P, P, F, F, S),
+                         {"estimator_config_valid": "unexpected channel 'validate'",
+                          "fit_completes": "Extraneous channel found: validate"}, "UnexpectedStatusException"),
+    "no_content_type": ([('validate_key}", content_type="text/csv")', 'validate_key}")'),
+                         ('train_key}", content_type="text/csv")', 'train_key}")')],
+                        (P, P, P, P, F, F, S),
+                        {"estimator_config_valid": "channel 'train' has ContentType None",
+                         "fit_completes": "is not 'LIBSVM' format"}, "UnexpectedStatusException"),
+    "key_typo": ([('train_key = f"{prefix}/train-pass1.csv"', 'train_key = f"{prefix}/train-pass-1.csv"')],
+                 (P, P, P, P, F, F, S),
+                 {"estimator_config_valid":
+                      "channel 'train' reads s3://sagemaker-lab-data/lab41_local/train-pass-1.csv",
+                  "fit_completes": 'No S3 objects found under S3 URL "s3://sagemaker-lab-data/lab41_local/train-pass-1.csv"'},
+                 "UnexpectedStatusException"),
+    "other_job_name": ([('"xgb-pass1-" + datetime.now()', '"xgb-job-" + datetime.now()')], (P, P, P, P, P, F, S),
+                       {"fit_completes": "which does not match"}, None),
+    "no_fit": ([(FIT_CELL, f"# {FIT_CELL}")], (P, P, P, P, F, F, S),
+               {"estimator_config_valid": "no training job whose name starts with xgb-pass1-"}, None),
+    "wrong_prefix": ([('train_key = f"{prefix}/train-pass1.csv"',
+                       'prefix = "lab41"\ntrain_key = f"{prefix}/train-pass1.csv"')],
+                     (P, P, P, F, S, S, S),
+                     {"s3_objects_reachable": "s3://sagemaker-lab-data/lab41/train-pass1.csv: 404 Not Found"},
+                     "UnexpectedStatusException"),
+    "small_instance": ([('instance_type="ml.m5.2xlarge"', 'instance_type="ml.m5.xlarge"')], (P, P, P, P, F, P, P),
+                       {"estimator_config_valid": "instance ml.m5.xlarge x1"}, None),
+    "num_round_10": ([('"num_round": "42"', '"num_round": "10"')], (P, P, P, P, F, P, F),
+                     {"model_artifact_present": "the model has 10 rounds, num_round is 42"}, None),
+    "eval_metric_error": ([('"eval_metric": "logloss"', '"eval_metric": "error"')], (P, P, P, P, F, P, P),
+                          {"estimator_config_valid":
+                               "hyperparameter eval_metric is 'error', the lab expects 'logloss'"},
+                          None),
+    "no_xgboost_import": ([("import xgboost as xgb\n\nprint(xgb.__version__)", "pass")], (F, S, P, P, P, P, P),
+                          {"libomp_present": "never imports xgboost"}, None),
+    "crash": ([('container = retrieve("xgboost", region, "1.2-2")', 'container = 1 / 0')], (P, P, P, P, F, F, S),
+              {}, "cell 4 raised ZeroDivisionError: division by zero"),
+}
+
+
+def _notebook(folder: Path, name: str, edits: list[tuple[str, str]]) -> Path:
+    text = (LAB41 / "solution_sdk2.py").read_text(encoding="utf-8")
+    for old, new in edits:
+        assert old in text, (name, old)
+        text = text.replace(old, new)
+    source = folder / f"{name}.py"
+    source.write_text(text, encoding="utf-8")
+    target = folder / f"{name}.ipynb"
+    nbformat.write(percent_to_notebook(source), target)
+    source.unlink()
+    return target
+
+
+def _grade(pytester: pytest.Pytester, folder: Path, *args: str) -> tuple[pytest.RunResult, dict]:
+    report = pytester.path / "out" / "grades.json"
+    result = pytester.runpytest_subprocess(str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider",
+                                           f"--lab-submission={folder}", f"--lab-report={report}", *args,
+                                           timeout=600)
+    return result, json.loads(report.read_text(encoding="utf-8"))
+
+
+@needs_sdk2
+def test_a_class_of_typical_mistakes_gets_the_services_verdicts(pytester, monkeypatch):
+    folder = pytester.mkdir("class")
+    for name, (edits, *_rest) in CORPUS.items():
+        _notebook(folder, name, edits)
+    # A secret in the grader's environment must reach no submission and nothing the grader writes.
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "grader-secret-do-not-leak")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_grader_token_do_not_leak")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import os\nprint(dict(os.environ))\nimport boto3\n"
+                                          "print(boto3.Session().get_credentials().secret_key)")]
+    nbformat.write(nb, folder / "prints_env.ipynb")
+    result, report = _grade(pytester, folder)
+    graded = {submission["name"]: submission for submission in report["submissions"]}
+    assert set(graded) == {*CORPUS, "prints_env"}
+    for name, (_edits, outcomes, messages, error) in CORPUS.items():
+        stages = {stage["id"]: stage for stage in graded[name]["stages"]}
+        assert tuple(stages[stage]["outcome"] for stage in STAGES) == outcomes, (name, stages)
+        for stage, fragment in messages.items():
+            assert fragment in stages[stage]["message"], (name, stage, stages[stage]["message"])
+        for stage in stages.values():
+            if stage["outcome"] == "failed":
+                assert set(stage["hint"]) == {"en", "zh-TW"} and stage["hint"]["zh-TW"], (name, stage)
+        if error is None:
+            assert graded[name]["error"] is None, (name, graded[name]["error"])
+        else:
+            assert error in graded[name]["error"], (name, graded[name]["error"])
+        assert graded[name]["score"] == sum(1 for outcome in outcomes if outcome == P)
+    # The instructor's copies: the executed notebooks, beside the report.
+    executed = pytester.path / "out" / "executed"
+    assert sorted(p.stem for p in executed.glob("*.ipynb")) == sorted({*CORPUS, "prints_env"})
+    printed = nbformat.read(executed / "prints_env.ipynb", as_version=4).cells[-1].outputs[0]["text"]
+    assert "AWS_ENDPOINT_URL" in printed and "testing" in printed
+    # The gradebook, the class summary, and no secret anywhere.
+    with open(pytester.path / "out" / "grades.csv", encoding="utf-8") as handle:
+        rows = {row["name"]: row for row in csv.DictReader(handle)}
+    assert rows["silent"]["score"] == "4" and rows["silent"]["fit_completes"] == "0"
+    assert rows["reference"]["model_artifact_present"] == "1"
+    result.stdout.fnmatch_lines(["*sagemaker-lab class summary*", "lab4.1: 15 submissions, mean score*",
+                                 "  fit_completes * passed (*%)"])
+    written = [p.read_text(encoding="utf-8", errors="replace") for p in (pytester.path / "out").rglob("*")
+               if p.is_file()] + [result.stdout.str(), result.stderr.str()]
+    for text in written:
+        assert "grader-secret-do-not-leak" not in text and "ghp_grader_token_do_not_leak" not in text
+
+
+def test_hanging_and_crashing_submissions_do_not_stop_the_others(pytester):
+    folder = pytester.mkdir("class")
+    hang = nbformat.v4.new_notebook()
+    hang.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("import time\ntime.sleep(3600)")]
+    nbformat.write(hang, folder / "a_hangs.ipynb")
+    crash = nbformat.v4.new_notebook()
+    crash.cells = [nbformat.v4.new_code_cell("y = 2"), nbformat.v4.new_code_cell("raise RuntimeError('boom')")]
+    nbformat.write(crash, folder / "b_crashes.ipynb")
+    (folder / "c_script.py").write_text("raise SystemExit('bye')\n")
+    (folder / "d_not_json.ipynb").write_text("{ not json")
+    reference = LAB41 / f"solution_sdk{SDK_MAJOR}.ipynb"
+    (folder / "e_reference.ipynb").write_bytes(reference.read_bytes())
+    _, report = _grade(pytester, folder, "--lab-timeout=8")
+    graded = {submission["name"]: submission for submission in report["submissions"]}
+    assert graded["a_hangs"]["error"] == "timed out after 8 s"
+    assert graded["b_crashes"]["error"] == "cell 2 raised RuntimeError: boom"
+    assert graded["c_script"]["error"] == "cell 1 raised SystemExit: bye"
+    assert graded["d_not_json"]["error"].startswith("d_not_json.ipynb is not a readable notebook")
+    assert (graded["e_reference"]["score"], graded["e_reference"]["error"]) == (7, None)
+    for name in ("a_hangs", "b_crashes", "c_script", "d_not_json"):
+        stages = {stage["id"]: stage["outcome"] for stage in graded[name]["stages"]}
+        # Only the lab's data, which the earlier labs left in the bucket, can be found for them.
+        assert [stage for stage, outcome in stages.items() if outcome == "passed"] in ([], ["s3_objects_reachable"])
+
+
+def test_self_test_reference_full_marks_starter_zero():
+    done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.selftest", str(LAB41)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"lab4\.1 reference: 7/7 \(as expected\)", done.stdout)
+    assert "lab4.1 starter: 0/7 (as expected)" in done.stdout
+
+
+def test_grading_with_two_workers_keeps_each_submission_together(pytester):
+    folder = pytester.mkdir("class")
+    reference = LAB41 / f"solution_sdk{SDK_MAJOR}.ipynb"
+    for name in ("ann", "ben", "cid"):
+        (folder / f"{name}.ipynb").write_bytes(reference.read_bytes())
+    (folder / "dee.ipynb").write_bytes((LAB41 / "starter.ipynb").read_bytes())
+    result, report = _grade(pytester, folder, "-n", "2", "-v")
+    scores = {submission["name"]: submission["score"] for submission in report["submissions"]}
+    assert scores == {"ann": 7, "ben": 7, "cid": 7, "dee": 0}
+    workers: dict[str, set[str]] = {}
+    for line in result.outlines:
+        match = re.match(r"\[(gw\d)\] .*::test_\w+\[(\w+)[\]-]", line)
+        if match:
+            workers.setdefault(match.group(2), set()).add(match.group(1))
+    assert set(workers) == {"ann", "ben", "cid", "dee"}
+    assert all(len(used) == 1 for used in workers.values()), workers
+    assert len(set().union(*workers.values())) == 2  # both workers graded
