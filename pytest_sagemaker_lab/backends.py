@@ -58,15 +58,19 @@ class World:
     account_id: str = OFFLINE_ACCOUNT
     endpoint: str | None = None  # a local moto server's URL, when the lab's code runs in another process
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
+    _session: Any = field(default=None, repr=False)
 
     @property
     def live(self) -> bool:
         return self.mode == "live"
 
     def session(self):
-        import boto3
+        """One boto3 session per world: each new session reads botocore's service models again."""
+        if self._session is None:
+            import boto3
 
-        return boto3.Session(region_name=self.region)
+            self._session = boto3.Session(region_name=self.region)
+        return self._session
 
     def client(self, service: str):
         if service not in self._clients:

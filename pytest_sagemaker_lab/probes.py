@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-PROBE_ROWS = 20_000
+PROBE_ROWS = 10_000
 PROBE_FEATURES = 16
 PROBE_THREADS = 2
 

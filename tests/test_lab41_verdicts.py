@@ -111,7 +111,7 @@ def test_a_crashing_cell_is_reported_as_the_submission_error(lab_copy):
                             3: ("container = image_uris.retrieve(", "container = retreive(")})
     _, report = lab_copy.run()
     submission = report["submissions"][0]
-    assert submission["error"] == f"{lab_copy.solution}, cell 3 raised NameError: name 'retreive' is not defined"
+    assert submission["error"] == f"{lab_copy.solution}, cell 4 raised NameError: name 'retreive' is not defined"
     assert stages_of(report)["estimator_config_valid"]["message"] == (
         "no training job whose name starts with xgb-pass1-")
 
@@ -168,7 +168,7 @@ def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab
     assert f"is written for SDK {5 - installed} and uses {module}." in compatible["message"]
     assert "pip install 'sagemaker" in compatible["hint"]["en"] and "--lab-sdk" in compatible["hint"]["en"]
     assert "pip install 'sagemaker" in compatible["hint"]["zh-TW"]
-    assert report["submissions"][0]["error"].startswith(f"{lab_copy.solution}, cell 2 raised ModuleNotFoundError")
+    assert report["submissions"][0]["error"].startswith(f"{lab_copy.solution}, cell 3 raised ModuleNotFoundError")
     for later in ("estimator_config_valid", "fit_completes"):
         assert stages[later]["message"] == f"prerequisite sagemaker_sdk_compatible failed: {later} is not checked"
 

@@ -199,7 +199,7 @@ def test_report_for_a_passing_lab_and_terminal_summary(pytester, synthetic_lab):
         "*= sagemaker-lab =*",
         "labx (offline) reference: 5/5",
         "  passed   first       first ok",
-        f"grade report: {report}",
+        f"grade report: {report} and {report.with_suffix('.csv')}",
     ])
     document = json.loads(report.read_text())
     assert document["submissions"][0]["stages"][0] == {
@@ -235,7 +235,10 @@ def test_live_only_and_offline_only(pytester):
     live.stdout.fnmatch_lines(["*offline_only: not run with --live*"])
 
 
-def test_submission_option_is_refused_clearly_until_grading_lands(pytester, synthetic_lab):
+def test_a_missing_submission_path_is_a_usage_error_naming_it(pytester, synthetic_lab):
     result = pytester.runpytest(str(synthetic_lab), "--lab-submission=alice.ipynb")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--lab-submission: grading learners' notebooks is not available*"])
+    result.stderr.fnmatch_lines(["*--lab-submission: alice.ipynb does not exist; give a notebook, a .py file*"])
+    (pytester.path / "empty").mkdir()
+    result = pytester.runpytest(str(synthetic_lab), "--lab-submission=empty")
+    result.stderr.fnmatch_lines(["*--lab-submission: empty holds no .ipynb or .py file*"])

@@ -8,6 +8,7 @@ StopTrainingJob, which moto lacks, is added.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 import warnings
@@ -34,7 +35,9 @@ def _validation_error(message: str):
     return ValidationError(message=message)
 
 
+@functools.cache
 def _instance_types() -> frozenset[str]:
+    # Loading botocore's SageMaker model costs ~50 ms and ~15 MB: once per process, not per job.
     import botocore.session
 
     model = botocore.session.get_session().get_service_model("sagemaker")
