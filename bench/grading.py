@@ -1,0 +1,77 @@
+"""Target: grading 20 notebooks with ``-n 2`` on 2 cores takes at most 0.55x the same 20 with ``-n 0``.
+
+Both runs grade the same folder offline (``pytest lab_steps --lab-submission <folder>``): 20 copies of
+the lab's reference notebook for the installed SDK (each must pass, so the run exits 0).
+No submission pays a fixed sleep: the notebooks' SDK polls run on the grader's fast clock.
+
+    python bench/grading.py [--repeat 1] [--warmup 0] [--notebooks 20] [--check]
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import (
+    PYTHON,
+    REPO_ROOT,
+    CommandFailed,
+    Sample,
+    alternate,
+    cpu_line,
+    fake_aws_env,
+    finish,
+    parser,
+    time_command,
+    verdict,
+)
+
+TARGET = 0.55
+LAB = REPO_ROOT / "lab_steps" / "lab4_1"
+
+
+def _folder(root: Path, count: int) -> Path:
+    sys.path.insert(0, str(REPO_ROOT))
+    from pytest_sagemaker_lab import sdk
+
+    reference = LAB / f"solution_sdk{sdk.major(sdk.installed()) or 2}.ipynb"
+    folder = root / "class"
+    folder.mkdir()
+    for index in range(count):
+        shutil.copy(reference, folder / f"learner{index:02d}.ipynb")
+    return folder
+
+
+def main(argv: list[str] | None = None) -> int:
+    cli = parser(__doc__.splitlines()[0], repeat=1)
+    cli.add_argument("--notebooks", type=int, default=20, help="notebooks in the class (default 20)")
+    cli.set_defaults(warmup=0)
+    args = cli.parse_args(argv)
+    env = fake_aws_env()
+    with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
+        folder = _folder(Path(scratch), args.notebooks)
+        base = [PYTHON, "-m", "pytest", "lab_steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+                f"--lab-submission={folder}", f"--lab-report={scratch}/report.json"]
+
+        def baseline() -> Sample:
+            return time_command([*base, "-n", "0"], REPO_ROOT, env)
+
+        def measured() -> Sample:
+            return time_command([*base, "-n", "2"], REPO_ROOT, env)
+
+        try:
+            paired = alternate(baseline, measured, args.repeat, args.warmup, None if args.quiet else "grading")
+        except CommandFailed as exc:
+            print(f"grading: FAILED, no measurement: {exc}")
+            return 2
+    label = f"grading {args.notebooks} notebooks with -n 2"
+    line, ok = verdict(label, "-n 0", paired, TARGET)
+    print(line)
+    print(cpu_line(label, "-n 0", paired))
+    return finish(ok, args.check)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
