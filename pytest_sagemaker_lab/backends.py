@@ -59,6 +59,8 @@ class World:
     endpoint: str | None = None  # a local moto server's URL, when the lab's code runs in another process
     _clients: dict[str, Any] = field(default_factory=dict, repr=False)
     _session: Any = field(default=None, repr=False)
+    guard: Any = None  # --live: the limits on what the run creates, and the jobs it created
+    written: list[str] = field(default_factory=list)  # --live: the keys this run uploaded
 
     @property
     def live(self) -> bool:
@@ -166,6 +168,40 @@ def served_world(spec: LabSpec, endpoint: str, region: str | None = None, bucket
         finally:
             moto_hooks.wait_for_jobs()
             netguard.uninstall()
+
+
+def upload_missing_data(world: World, spec: LabSpec) -> list[str]:
+    """--live: put the lab's data where it is missing (never over an existing object); return the keys."""
+    from botocore.exceptions import ClientError
+
+    s3 = world.client("s3")
+    written = []
+    for name, body in spec.generate_data().items():
+        key = f"{world.prefix}/{name}"
+        try:
+            s3.head_object(Bucket=world.bucket, Key=key)
+        except ClientError:
+            s3.put_object(Bucket=world.bucket, Key=key, Body=body)
+            written.append(key)
+    return written
+
+
+def cleanup(world: World, jobs: list[str], written: list[str]) -> list[str]:
+    """--lab-cleanup: delete what this run wrote under its prefix (its jobs' outputs, its uploads), only."""
+    s3 = world.client("s3")
+    sagemaker = world.client("sagemaker")
+    keys = list(written)
+    for job in jobs:
+        output = sagemaker.describe_training_job(TrainingJobName=job)["OutputDataConfig"]["S3OutputPath"]
+        bucket, _, base = output.removeprefix("s3://").partition("/")
+        prefix = f"{base.rstrip('/')}/{job}/"
+        if bucket != world.bucket or not prefix.startswith(f"{world.prefix}/"):
+            continue  # not under this run's prefix: left alone
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            keys += [entry["Key"] for entry in page.get("Contents", [])]
+    for key in keys:
+        s3.delete_object(Bucket=world.bucket, Key=key)
+    return keys
 
 
 @contextlib.contextmanager

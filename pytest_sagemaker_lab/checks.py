@@ -302,12 +302,15 @@ def container_error(logs: Any | None, job_name: str) -> str | None:
         for stream in streams:
             events = logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
                                          logStreamName=stream["logStreamName"], startFromHead=True)["events"]
-            for event in reversed(events):
-                line = event["message"]
+            lines = [event["message"] for event in events]
+            for index in range(len(lines) - 1, -1, -1):
                 match = re.match(r"^(?:[\w.]+\.)?(UserError|AlgorithmError|PlatformError|KeyError): (.*)$",
-                                 line)
+                                 lines[index])
                 if match:
-                    return f"{match.group(1)}: {match.group(2)}"
+                    text = match.group(2)
+                    if text.endswith(":") and index + 1 < len(lines):  # "...failed with exception:\n <e>"
+                        text = f"{text} {lines[index + 1].strip()}"
+                    return f"{match.group(1)}: {text}"
     except ClientError:
         return None
     return None

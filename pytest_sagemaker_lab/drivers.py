@@ -13,6 +13,7 @@ import re
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .backends import World
 
@@ -86,14 +87,17 @@ class LabRun:
     executed: Path | None = None  # the executed notebook (or the .py run's log), for the instructor
 
 
-def run_percent_file(name: str, path: Path, world: World) -> LabRun:
-    """Run a percent-format solution in this process, against ``world``."""
+def run_percent_file(name: str, path: Path, world: World, interrupted: Any = None) -> LabRun:
+    """Run a percent-format solution in this process, against ``world``; ``interrupted`` (an Event)
+    stops it between cells."""
     run = LabRun(name=name, world=world, source=path)
     namespace: dict = {"__name__": "__main__", "__file__": str(path)}
     stdout = io.StringIO()
     cells = with_parameters(read_percent_cells(path), parameter_values(world))
     with contextlib.redirect_stdout(stdout):
         for cell in cells:
+            if interrupted is not None and interrupted.is_set():
+                raise KeyboardInterrupt
             label = f"{path.name}, cell {cell.number}" if cell.number else f"{path.name}, injected cell"
             try:
                 exec(compile(cell.source, f"<{label}>", "exec"), namespace)

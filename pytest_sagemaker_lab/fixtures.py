@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .state import EVIDENCE_KEY, SERVER_KEY, SETTINGS_KEY
+from .state import EVIDENCE_KEY, NOTICES_KEY, SERVER_KEY, SETTINGS_KEY
 from .submissions import Submission
 
 
@@ -48,8 +48,22 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
     options = dict(region=settings["lab_region"], bucket=settings["lab_bucket"],
                    prefix=settings["lab_prefix"], role_arn=settings["lab_role"])
     if settings.live:
+        from .backends import cleanup, upload_missing_data
+        from .live import Guard
+
         with live_world(lab_spec, **options) as world:
-            yield world
+            world.guard = Guard(max_runtime=int(settings["lab_max_runtime"]),
+                                instance_types=tuple(t.strip() for t in settings["lab_instance_types"].split(",")))
+            if lab_submission.kind != "verify-only":
+                world.written = upload_missing_data(world, lab_spec)
+            try:
+                yield world
+            finally:
+                if settings["lab_cleanup"]:
+                    removed = cleanup(world, world.guard.created, world.written)
+                    request.config.stash.setdefault(NOTICES_KEY, []).append(
+                        f"--lab-cleanup: deleted {len(removed)} object(s) this run wrote under "
+                        f"s3://{world.bucket}/{world.prefix}/")
     elif lab_submission.kind == "submission":
         from .backends import served_world
         from .submissions import literal_assignments, submission_source
@@ -82,8 +96,59 @@ def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission:
         return LabRun(name=lab_submission.name, world=lab_world)
     if lab_submission.kind == "submission":
         return _run_submission(request, lab_world, lab_submission)
-    variant = solution_variant(lab_spec, request.config.stash[SETTINGS_KEY]["lab_sdk"])
-    return run_percent_file(lab_submission.name, lab_spec.solution_path(variant), lab_world)
+    settings = request.config.stash[SETTINGS_KEY]
+    path = lab_spec.solution_path(solution_variant(lab_spec, settings["lab_sdk"]))
+    if not settings.live:
+        return run_percent_file(lab_submission.name, path, lab_world)
+    notices = request.config.stash.setdefault(NOTICES_KEY, [])
+    return _run_live(lab_submission.name, path, lab_world, float(settings["lab_timeout"]), notices)
+
+
+def _run_live(name: str, path: Path, world, timeout: float, notices: list[str]):
+    """The reference against AWS, behind the guard; Ctrl-C or the time-out stop the jobs it started.
+
+    Ctrl-C is caught by a handler of our own: SDK 2's telemetry wrapper returns from a ``finally``
+    around ``fit``, which swallows the KeyboardInterrupt and lets the job run on."""
+    import signal
+    import threading
+
+    from .drivers import run_percent_file
+    from .live import install_guard, stop_jobs, uninstall_guard
+
+    timed_out = threading.Event()
+    interrupted = threading.Event()
+
+    def deadline() -> None:
+        timed_out.set()
+        stop_jobs(world.client("sagemaker"), world.guard.created)
+
+    def on_interrupt(signum: int, frame: Any) -> None:
+        interrupted.set()
+        raise KeyboardInterrupt
+
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_interrupt) if main_thread else None
+    timer = threading.Timer(timeout, deadline)
+    install_guard(world.guard)
+    timer.start()
+    try:
+        run = run_percent_file(name, path, world, interrupted=interrupted)
+    except KeyboardInterrupt:
+        interrupted.set()
+    finally:
+        timer.cancel()
+        uninstall_guard()
+        if main_thread:
+            signal.signal(signal.SIGINT, previous)
+    if interrupted.is_set():
+        stopped = stop_jobs(world.client("sagemaker"), world.guard.created)
+        notices.append(f"pytest-sagemaker-lab: interrupted; stopped training job(s): "
+                       f"{', '.join(stopped) or 'none running'}")
+        raise KeyboardInterrupt
+    if timed_out.is_set():
+        jobs = ", ".join(world.guard.created) or "no job"
+        run.error = f"timed out after {timeout:g} s; stopped {jobs}"
+    return run
 
 
 def _server(config: pytest.Config) -> str:

@@ -91,6 +91,13 @@ OPTIONS: tuple[Option, ...] = (
     Option("--lab-report", "write the grade report as JSON to this path", metavar="PATH"),
     Option("--lab-sdk", "SageMaker SDK major of the lab's reference solution: 2, 3, or auto (the installed "
            "one)", default="auto", choices=("2", "3", "auto"), metavar="2|3|auto"),
+    Option("--lab-max-runtime", "live: MaxRuntimeInSeconds every training job the run creates is held to "
+           "(default: 900)", default=900.0, kind="float", metavar="SECONDS"),
+    Option("--lab-instance-types", "live: the instance types a run may train on, comma-separated "
+           "(default: ml.m5.large,ml.m5.xlarge,ml.m5.2xlarge)", default="ml.m5.large,ml.m5.xlarge,ml.m5.2xlarge",
+           metavar="TYPES"),
+    Option("--lab-cleanup", "live: afterwards, delete what this run wrote under its prefix (its jobs' outputs, "
+           "the data it uploaded); nothing else", default=False, kind="bool"),
     Option("--lab-timeout", "seconds one submission may run before it is stopped (default: 600)",
            default=600.0, kind="float", metavar="SECONDS"),
 )

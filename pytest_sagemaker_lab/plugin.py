@@ -15,7 +15,15 @@ from . import options, stages
 from .fixtures import *  # noqa: F403 - registers the fixtures with pytest
 from .report import PROPERTY, Gradebook, StageResult
 from .stages import StageBook, StageKey
-from .state import EVIDENCE_KEY, GRADEBOOK_KEY, SETTINGS_KEY, STAGEBOOK_KEY, SUBMISSIONS_KEY
+from .state import (
+    EVIDENCE_KEY,
+    GRADEBOOK_KEY,
+    IDENTITY_KEY,
+    NOTICES_KEY,
+    SETTINGS_KEY,
+    STAGEBOOK_KEY,
+    SUBMISSIONS_KEY,
+)
 from .submissions import submissions_for
 
 MARKERS = (
@@ -60,14 +68,44 @@ class _XdistHooks:
         return make_scheduler(config, log, names)
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """--live: the preflight, before anything is created (and before the header shows whose account)."""
+    config = session.config
+    if not config.stash[SETTINGS_KEY].live or hasattr(config, "workerinput"):
+        return
+    if not _labs_in_args(config, Path(config.invocation_params.dir)):
+        return
+    config.stash[IDENTITY_KEY] = _preflight(config)
+
+
+def _preflight(config: pytest.Config) -> Any:
+    import boto3
+
+    from .live import PreflightError, preflight
+
+    settings = config.stash[SETTINGS_KEY]
+    missing = [flag for flag, name in (("--lab-bucket", "lab_bucket"), ("--lab-role", "lab_role"))
+               if not settings[name]]
+    if missing:
+        raise pytest.UsageError(f"pytest-sagemaker-lab --live needs {' and '.join(missing)} (or the ini keys "
+                                "lab_bucket / lab_role, or SAGEMAKER_LAB_BUCKET / SAGEMAKER_LAB_ROLE)")
+    try:
+        return preflight(boto3.Session(), settings["lab_region"], settings["lab_bucket"], settings["lab_role"])
+    except PreflightError as exc:
+        raise pytest.UsageError(f"pytest-sagemaker-lab --live preflight: {exc}") from None
+
+
 def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:
     labs = _labs_in_args(config, start_path)
     if not labs:
         return []
     settings = config.stash[SETTINGS_KEY]
     lines = []
+    identity = config.stash.get(IDENTITY_KEY, None)
+    if identity is not None:
+        lines.append(f"sagemaker-lab: live as {identity.arn} (account {identity.account}, region {identity.region})")
     for spec in labs:
-        region = settings["lab_region"] or spec.region
+        region = settings["lab_region"] or (identity.region if identity else spec.region)
         bucket = settings["lab_bucket"] or ("(required with --live)" if settings.live else "sagemaker-lab-data")
         prefix = settings["lab_prefix"] or spec.prefix
         lines.append(f"sagemaker-lab: {spec.id} | mode: {settings.mode} | region: {region} | "
@@ -255,6 +293,8 @@ class _ReportCollector:
             terminalreporter.section("sagemaker-lab class summary")
             for line in summary:
                 terminalreporter.write_line(line)
+        for notice in self.config.stash.get(NOTICES_KEY, []):
+            terminalreporter.write_line(notice)
         if settings["lab_report"]:
             path = self.report_path()
             terminalreporter.write_line(f"grade report: {path} and {path.with_suffix('.csv')}")

@@ -13,4 +13,6 @@ STAGEBOOK_KEY = pytest.StashKey[StageBook]()  # outcomes seen by this process, t
 GRADEBOOK_KEY = pytest.StashKey[Gradebook]()  # results gathered for the report (controller side)
 EVIDENCE_KEY = pytest.StashKey[list]()  # what a passing stage found
 SUBMISSIONS_KEY = pytest.StashKey[list]()  # what this run grades, in order
+NOTICES_KEY = pytest.StashKey[list]()  # lines for the end of the run (what --lab-cleanup deleted)
+IDENTITY_KEY = pytest.StashKey[object]()  # --live: whose credentials, from the preflight
 SERVER_KEY = pytest.StashKey[object]()  # the local moto server submissions run against (per process)
