@@ -171,16 +171,29 @@ def executed_directory(config: pytest.Config) -> Path:
 
 
 def _run_submission(request: pytest.FixtureRequest, world, submission: Submission):
+    import datetime
+
     from .drivers import LabRun, parameter_values
     from .isolation import bootstrap_directory, child_environment
     from .runners import run_notebook, run_python
 
     settings = request.config.stash[SETTINGS_KEY]
     workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
-    env = child_environment(world.region, world.endpoint, workdir / "home", bootstrap_directory(workdir))
+    guard = None
+    if world.live:
+        guard = {"max_runtime": world.guard.max_runtime, "instance_types": list(world.guard.instance_types)}
+    env = child_environment(world.region, world.endpoint, workdir / "home", bootstrap_directory(workdir), guard)
     runner = run_notebook if submission.path.suffix == ".ipynb" else run_python
+    started = datetime.datetime.now(datetime.timezone.utc)
     run = runner(submission.path, workdir, env, parameter_values(world), float(settings["lab_timeout"]),
                  executed_directory(request.config))
+    if world.live and run.error and run.error.startswith("timed out"):
+        from .live import stop_jobs
+
+        sagemaker = world.client("sagemaker")
+        recent = sagemaker.list_training_jobs(CreationTimeAfter=started)["TrainingJobSummaries"]
+        stopped = stop_jobs(sagemaker, [job["TrainingJobName"] for job in recent])
+        run.error += f"; stopped {', '.join(stopped) or 'no running job'}"
     return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,
                   failed_cell=run.failed_cell, output=run.log, evidence=run.evidence, executed=run.executed)
 

@@ -8,6 +8,7 @@ local moto server as its only endpoint.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -27,12 +28,22 @@ def bootstrap_directory(root: Path) -> Path:
     return folder
 
 
-def child_environment(region: str, endpoint: str, home: Path, bootstrap: Path) -> dict[str, str]:
+def child_environment(region: str, endpoint: str | None, home: Path, bootstrap: Path,
+                      live_guard: dict | None = None) -> dict[str, str]:
+    """Offline: fake credentials and the local server. Live (``live_guard`` given): the grader's own AWS
+    configuration (the learner's notebook runs against the real account, as the grader does), and the
+    guard's limits for the child's bootstrap instead of the offline patches."""
     env = {name: os.environ[name] for name in ALLOWLIST if name in os.environ}
+    if live_guard is not None:
+        env.update({name: value for name, value in os.environ.items() if name.startswith("AWS_")})
+        env.update({"AWS_DEFAULT_REGION": region, "AWS_REGION": region, "HOME": os.environ.get("HOME", str(home)),
+                    "PYTHONPATH": str(bootstrap), "PYTHONNOUSERSITE": "1", "MPLBACKEND": "Agg",
+                    "SAGEMAKER_LAB_GRADING": "1", "SAGEMAKER_LAB_GUARD": json.dumps(live_guard)})
+        return env
     env.update(offline_environment(region))
     home.mkdir(parents=True, exist_ok=True)
     env.update({
-        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ENDPOINT_URL": endpoint or "",
         "HOME": str(home),
         "PYTHONPATH": str(bootstrap),
         "PYTHONNOUSERSITE": "1",

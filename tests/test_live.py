@@ -227,3 +227,21 @@ def test_against_real_aws_verify_only(pytester):
     done = subprocess.run([sys.executable, "-m", "pytest", str(LAB41), "--live", "--lab-verify-only"],
                           capture_output=True, text=True, timeout=600)
     assert "sagemaker-lab: live as arn:aws:" in done.stdout
+
+
+def test_a_learners_notebook_runs_against_the_account(pytester, account):
+    env, client = account
+    _bucket(client)
+    _role(client)
+    folder = pytester.mkdir("class")
+    from .conftest import SDK_MAJOR
+
+    (folder / "alice.ipynb").write_bytes((LAB41 / f"solution_sdk{SDK_MAJOR}.ipynb").read_bytes())
+    done, document = _run(pytester, env, "--lab-bucket=course-bucket", f"--lab-role={ROLE}",
+                          f"--lab-submission={folder}")
+    assert document["submissions"][0]["name"] == "alice"
+    assert document["submissions"][0]["score"] == 7, done.stdout[-3000:]
+    (summary,) = client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
+    arn = client("sagemaker").describe_training_job(TrainingJobName=summary["TrainingJobName"])["TrainingJobArn"]
+    assert {"Key": "created-by", "Value": "pytest-sagemaker-lab"} in client("sagemaker").list_tags(
+        ResourceArn=arn)["Tags"]  # the guard ran inside the learner's kernel
