@@ -31,7 +31,8 @@ class Row:
     version: str = "1.2-2"
     hyperparameters: dict = field(default_factory=lambda: {"num_round": "3", **BINARY})
     channels: list | None = None  # default: train and validation, text/csv
-    files: dict = field(default_factory=dict)  # extra objects, key -> bytes
+    files: dict = field(default_factory=dict)  # extra objects, key -> bytes ("parquet": made from TRAIN_CSV)
+    output: str = "s3://lab/output/"
 
 
 def hp(**values: str) -> dict:
@@ -149,6 +150,11 @@ ROWS = [
         files={"svm/train.libsvm": LIBSVM}),
     Row("libsvm-default-content-type", "Completed", channels=[csv_channel("train", "svm/train.libsvm", None)],
         files={"svm/train.libsvm": LIBSVM}),
+    Row("parquet", "Completed", channels=[csv_channel("train", "pq/train.parquet", "application/x-parquet")],
+        files={"pq/train.parquet": "parquet"}),
+    Row("parquet-broken", "Failed", "re:^" + re.escape(TOOLKIT + "Failed to load parquet data with exception:"),
+        channels=[csv_channel("train", "pq/bad.parquet", "application/x-parquet")],
+        files={"pq/bad.parquet": b"not parquet at all"}),
     # -- data (facts 4.2) --------------------------------------------------------------------------
     Row("empty-train", "Failed", TOOLKIT + "No data in training channel path /opt/ml/input/data/train",
         channels=[csv_channel("train", "empty/train.csv")], files={"empty/train.csv": b""}),
@@ -185,9 +191,25 @@ ROWS = [
     # -- the service, before the container ---------------------------------------------------------
     Row("empty-prefix", "ClientError", 'ClientError: No S3 objects found under S3 URL "s3://lab/missing/"',
         channels=[csv_channel("train", "missing/")]),
+    Row("missing-output-bucket", "ClientError", "ClientError: The bucket nowhere given in OutputDataConfig",
+        output="s3://nowhere/output"),
     Row("legacy-image", "Rejected", "is the legacy XGBoost 0.72 image ('1' or 'latest'), which is not emulated",
         version="latest"),
 ]
+
+
+def _parquet() -> bytes:
+    import io
+
+    import numpy
+    import pyarrow
+    import pyarrow.parquet
+
+    rows = numpy.array([[float(v) for v in line.split(",")] for line in TRAIN_CSV.decode().splitlines()])
+    table = pyarrow.table({f"c{i}": rows[:, i] for i in range(rows.shape[1])})
+    buffer = io.BytesIO()
+    pyarrow.parquet.write_table(table, buffer)
+    return buffer.getvalue()
 
 
 def _verdict(sagemaker, logs, name: str) -> tuple[str, str]:
@@ -204,7 +226,7 @@ def _verdict(sagemaker, logs, name: str) -> tuple[str, str]:
 def test_fidelity(aws, row: Row):
     sagemaker, s3, logs = aws
     for key, body in row.files.items():
-        s3.put_object(Bucket="lab", Key=key, Body=body)
+        s3.put_object(Bucket="lab", Key=key, Body=_parquet() if body == "parquet" else body)
     if row.version == "latest":
         legacy = "811284229777.dkr.ecr.us-east-1.amazonaws.com/xgboost:1"
         overrides = {"AlgorithmSpecification": {"TrainingImage": legacy, "TrainingInputMode": "File"}}
@@ -213,7 +235,7 @@ def test_fidelity(aws, row: Row):
     name = f"fidelity-{abs(hash(row.id)) % 10**8}"
     try:
         create(sagemaker, name, version=row.version, hyperparameters=row.hyperparameters, channels=row.channels,
-               **overrides)
+               OutputDataConfig={"S3OutputPath": row.output}, **overrides)
     except ClientError as exc:
         assert row.verdict == "Rejected", exc
         assert row.message in str(exc)

@@ -182,7 +182,15 @@ class JobRun:
         self._write_profiler_output(wall, cpu)
         self._finish_completed(result)
 
+    def _check_output_bucket(self) -> None:
+        bucket, _ = split_s3_uri(self.job.output_data_config["S3OutputPath"])
+        if not moto_access.bucket_exists(self.account_id, bucket):
+            # inferred: the service's wording when the output bucket is missing.
+            raise ClientFailure(f"The bucket {bucket} given in OutputDataConfig.S3OutputPath does not exist. "
+                                f"Please create the bucket in {self.region} or choose an existing one.")
+
     def _download_channels(self, data_dir: Path) -> None:
+        self._check_output_bucket()
         default_mode = self.job.algorithm_specification.get("TrainingInputMode", "File")
         for channel in self.job.input_data_config or []:
             if channel.get("InputMode", default_mode) == "Pipe":
