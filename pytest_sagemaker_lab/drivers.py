@@ -28,19 +28,26 @@ class Cell:
     tags: tuple[str, ...] = ()
 
 
-def read_percent_cells(path: Path) -> list[Cell]:
-    """The code cells of a percent-format file (markdown cells are skipped)."""
-    cells: list[Cell] = []
+@dataclass(frozen=True)
+class Block:
+    """One ``# %%`` block of a percent-format file: its kind, tags and text."""
+
+    markdown: bool
+    tags: tuple[str, ...]
+    text: str
+
+
+def percent_blocks(path: Path) -> list[Block]:
+    """The blocks of a percent-format file, in order; text before the first marker is a code block."""
+    blocks: list[Block] = []
     lines: list[str] = []
     header: str | None = None
 
     def close() -> None:
         if header is None and not any(line.strip() for line in lines):
             return
-        if header is not None and "[markdown]" in header:
-            return
         tags = tuple(re.findall(r'"([^"]+)"', header.partition("tags=")[2])) if header else ()
-        cells.append(Cell(len(cells) + 1, "".join(lines), tags))
+        blocks.append(Block(header is not None and "[markdown]" in header, tags, "".join(lines)))
 
     for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
         match = _CELL_MARKER.match(line)
@@ -50,7 +57,13 @@ def read_percent_cells(path: Path) -> list[Cell]:
         else:
             lines.append(line)
     close()
-    return cells
+    return blocks
+
+
+def read_percent_cells(path: Path) -> list[Cell]:
+    """The code cells of a percent-format file (markdown cells are skipped)."""
+    code = [block for block in percent_blocks(path) if not block.markdown]
+    return [Cell(number, block.text, block.tags) for number, block in enumerate(code, start=1)]
 
 
 def parameter_values(world: World) -> dict[str, str]:
@@ -120,31 +133,16 @@ def percent_to_notebook(path: Path):
 
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    header: str | None = None
-    lines: list[str] = []
-
-    def close() -> None:
-        text = "".join(lines).strip("\n")
-        if header is None and not text:
-            return
-        if header is not None and "[markdown]" in header:
+    for block in percent_blocks(path):
+        text = block.text.strip("\n")
+        if block.markdown:
             markdown = "\n".join(line.removeprefix("# ").removeprefix("#") for line in text.splitlines())
             nb.cells.append(nbformat.v4.new_markdown_cell(markdown))
-            return
+            continue
         cell = nbformat.v4.new_code_cell(text)
-        tags = re.findall(r'"([^"]+)"', header.partition("tags=")[2]) if header else []
-        if tags:
-            cell.metadata["tags"] = tags
+        if block.tags:
+            cell.metadata["tags"] = list(block.tags)
         nb.cells.append(cell)
-
-    for line in path.read_text(encoding="utf-8").splitlines(keepends=True):
-        match = _CELL_MARKER.match(line)
-        if match:
-            close()
-            header, lines = match.group("rest"), []
-        else:
-            lines.append(line)
-    close()
     for index, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{index}"  # stable ids: the shipped notebooks do not change on regeneration
     return nb

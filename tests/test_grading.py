@@ -188,3 +188,11 @@ def test_grading_with_two_workers_keeps_each_submission_together(pytester):
     assert set(workers) == {"ann", "ben", "cid", "dee"}
     assert all(len(used) == 1 for used in workers.values()), workers
     assert len(set().union(*workers.values())) == 2  # both workers graded
+
+
+@pytest.mark.parametrize("name", ["solution_sdk2", "solution_sdk3", "starter"])
+def test_shipped_notebooks_match_their_percent_sources(name):
+    """The .ipynb files in lab_steps are made from the .py files; edit the .py, then regenerate with
+    ``percent_to_notebook`` (this test fails until both agree)."""
+    made = percent_to_notebook(LAB41 / f"{name}.py")
+    assert made == nbformat.read(LAB41 / f"{name}.ipynb", as_version=4)
