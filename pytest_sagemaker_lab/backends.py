@@ -8,6 +8,7 @@ so no call can reach AWS or pick up a real secret.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -127,6 +128,10 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
         role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}",
     )
     moto_hooks.install()
+    # pytest, moto and xgboost leave a few hundred thousand long-lived objects that every full garbage
+    # collection of the run (and pytest's last one) would walk again: moved out of the collector's way,
+    # as long-running servers do after their imports. They are still freed by reference counting.
+    gc.freeze()
     with patched_environ(offline_environment(region), remove=_CREDENTIAL_VARIABLES):
         netguard.install()
         mock = mock_aws()
