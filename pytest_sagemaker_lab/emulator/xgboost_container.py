@@ -7,6 +7,7 @@ lists where that shows.
 
 from __future__ import annotations
 
+import os
 import pickle
 import time
 from collections.abc import Callable
@@ -125,6 +126,8 @@ def _train(job: ContainerJob, params: dict[str, Any], dtrain, dvalidation):
     evals = [(dtrain, "train")] + ([(dvalidation, "validation")] if dvalidation is not None else [])
     booster_params = {name: _as_xgboost_value(value) for name, value in params.items()
                       if name not in _CONTAINER_ONLY}
+    if "nthread" not in booster_params:
+        booster_params["nthread"] = local_threads()
     if "silent" in booster_params:
         # Accepted by the 0.90 and 1.0 images' xgboost, unknown to the local one: same effect.
         booster_params.setdefault("verbosity", 0 if booster_params.pop("silent") else 1)
@@ -181,6 +184,14 @@ def _check_labels(params: dict[str, Any], *matrices) -> None:
             # inferred: xgboost 1.x's wording and source location for this check.
             raise UserError(f"[{stamp}] ../src/objective/multiclass_obj.cu:60: SoftmaxMultiClassObj: "
                             "label must be in [0, num_class).")
+
+
+def local_threads() -> int:
+    """Threads for one emulated job: the machine's cores shared among pytest-xdist workers, each of
+    which trains its own jobs (OpenMP threads beyond the cores only spin). The model does not depend
+    on it."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
+    return max(1, (os.cpu_count() or 1) // max(workers, 1))
 
 
 def _as_xgboost_value(value: Any) -> Any:
