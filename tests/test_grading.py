@@ -196,3 +196,28 @@ def test_shipped_notebooks_match_their_percent_sources(name):
     ``percent_to_notebook`` (this test fails until both agree)."""
     made = percent_to_notebook(LAB41 / f"{name}.py")
     assert made == nbformat.read(LAB41 / f"{name}.ipynb", as_version=4)
+
+
+def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
+    """No connection leaves 127.0.0.1 from the kernel itself: the guard is installed there at start-up
+    (a name lookup is refused before any packet is sent), and the SDK's telemetry is switched off."""
+    folder = pytester.mkdir("class")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import socket\n"
+        "print('connect:', socket.socket.connect.__name__)\n"
+        "try:\n"
+        "    socket.getaddrinfo('sm-pysdk-t-us-east-1.s3.us-east-1.amazonaws.com', 443)\n"
+        "    print('lookup: allowed')\n"
+        "except ConnectionRefusedError as exc:\n"
+        "    print('lookup: refused:', exc)\n"
+        "from sagemaker.telemetry import telemetry_logging\n" if SDK_MAJOR == 2 else
+        "from sagemaker.core.telemetry import telemetry_logging\n")]
+    nb.cells[0].source += "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n"
+    nbformat.write(nb, folder / "probe.ipynb")
+    _grade(pytester, folder)
+    executed = nbformat.read(pytester.path / "out" / "executed" / "probe.ipynb", as_version=4)
+    printed = "".join(o.get("text", "") + "".join(o.get("traceback", [])) for o in executed.cells[-1].outputs)
+    assert "connect: _guarded_connect" in printed
+    assert "lookup: refused: pytest-sagemaker-lab offline mode blocked a connection" in printed
+    assert "telemetry: _no_telemetry" in printed
