@@ -203,6 +203,7 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     (a name lookup is refused before any packet is sent), and the SDK's telemetry is switched off."""
     folder = pytester.mkdir("class")
     nb = nbformat.v4.new_notebook()
+    telemetry = "sagemaker.telemetry" if SDK_MAJOR == 2 else "sagemaker.core.telemetry"
     nb.cells = [nbformat.v4.new_code_cell(
         "import socket\n"
         "print('connect:', socket.socket.connect.__name__)\n"
@@ -211,9 +212,8 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
         "    print('lookup: allowed')\n"
         "except ConnectionRefusedError as exc:\n"
         "    print('lookup: refused:', exc)\n"
-        "from sagemaker.telemetry import telemetry_logging\n" if SDK_MAJOR == 2 else
-        "from sagemaker.core.telemetry import telemetry_logging\n")]
-    nb.cells[0].source += "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n"
+        f"from {telemetry} import telemetry_logging\n"
+        "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n")]
     nbformat.write(nb, folder / "probe.ipynb")
     _grade(pytester, folder)
     executed = nbformat.read(pytester.path / "out" / "executed" / "probe.ipynb", as_version=4)
