@@ -210,18 +210,8 @@ def cleanup(world: World, jobs: list[str], written: list[str]) -> list[str]:
 
 
 @contextlib.contextmanager
-def live_world(spec: LabSpec, region: str | None, bucket: str | None, prefix: str | None,
-               role_arn: str | None) -> Iterator[World]:
-    """The real account of the normal credential chain; nothing is seeded or patched."""
-    import pytest
-
-    missing = [flag for flag, value in (("--lab-bucket", bucket), ("--lab-role", role_arn)) if not value]
-    if missing:
-        raise pytest.UsageError(f"--live needs {' and '.join(missing)} (or their ini keys / "
-                                "SAGEMAKER_LAB_BUCKET, SAGEMAKER_LAB_ROLE)")
-    import boto3
-
-    region = region or boto3.Session().region_name or spec.region
-    account = boto3.Session(region_name=region).client("sts").get_caller_identity()["Account"]
-    yield World(mode="live", region=region, bucket=bucket, prefix=prefix or spec.prefix,
-                role_arn=role_arn, account_id=account)
+def live_world(spec: LabSpec, identity: Any, bucket: str, prefix: str | None, role_arn: str) -> Iterator[World]:
+    """The real account of the normal credential chain, as the preflight found it (``identity``);
+    nothing is seeded or patched."""
+    yield World(mode="live", region=identity.region, bucket=bucket, prefix=prefix or spec.prefix,
+                role_arn=role_arn, account_id=identity.account)

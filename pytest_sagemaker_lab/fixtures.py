@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from .state import EVIDENCE_KEY, NOTICES_KEY, SERVER_KEY, SETTINGS_KEY
+from .state import EVIDENCE_KEY, IDENTITY_KEY, NOTICES_KEY, SERVER_KEY, SETTINGS_KEY
 from .submissions import Submission
 
 
@@ -49,9 +49,11 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
                    prefix=settings["lab_prefix"], role_arn=settings["lab_role"])
     if settings.live:
         from .backends import cleanup, upload_missing_data
-        from .live import Guard
+        from .live import Guard, checked_identity
 
-        with live_world(lab_spec, **options) as world:
+        # The controller's preflight, or this xdist worker's own (workers do not run sessionstart's).
+        identity = request.config.stash.get(IDENTITY_KEY, None) or checked_identity(settings)
+        with live_world(lab_spec, identity, options["bucket"], options["prefix"], options["role_arn"]) as world:
             world.guard = Guard(max_runtime=int(settings["lab_max_runtime"]),
                                 instance_types=tuple(t.strip() for t in settings["lab_instance_types"].split(",")))
             if lab_submission.kind != "verify-only":

@@ -52,6 +52,22 @@ def preflight(session: Any, region: str | None, bucket: str, role_arn: str) -> I
     return identity
 
 
+def checked_identity(settings: Any) -> Identity:
+    """The preflight for a run's settings; a failure is a usage error that says how to fix it."""
+    import boto3
+    import pytest
+
+    missing = [flag for flag, name in (("--lab-bucket", "lab_bucket"), ("--lab-role", "lab_role"))
+               if not settings[name]]
+    if missing:
+        raise pytest.UsageError(f"pytest-sagemaker-lab --live needs {' and '.join(missing)} (or the ini keys "
+                                "lab_bucket / lab_role, or SAGEMAKER_LAB_BUCKET / SAGEMAKER_LAB_ROLE)")
+    try:
+        return preflight(boto3.Session(), settings["lab_region"], settings["lab_bucket"], settings["lab_role"])
+    except PreflightError as exc:
+        raise pytest.UsageError(f"pytest-sagemaker-lab --live preflight: {exc}") from None
+
+
 def _code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
     return str(response.get("Error", {}).get("Code") or type(exc).__name__)

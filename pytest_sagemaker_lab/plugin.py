@@ -75,24 +75,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     if not _labs_in_args(config, Path(config.invocation_params.dir)):
         return
-    config.stash[IDENTITY_KEY] = _preflight(config)
+    from .live import checked_identity
 
-
-def _preflight(config: pytest.Config) -> Any:
-    import boto3
-
-    from .live import PreflightError, preflight
-
-    settings = config.stash[SETTINGS_KEY]
-    missing = [flag for flag, name in (("--lab-bucket", "lab_bucket"), ("--lab-role", "lab_role"))
-               if not settings[name]]
-    if missing:
-        raise pytest.UsageError(f"pytest-sagemaker-lab --live needs {' and '.join(missing)} (or the ini keys "
-                                "lab_bucket / lab_role, or SAGEMAKER_LAB_BUCKET / SAGEMAKER_LAB_ROLE)")
-    try:
-        return preflight(boto3.Session(), settings["lab_region"], settings["lab_bucket"], settings["lab_role"])
-    except PreflightError as exc:
-        raise pytest.UsageError(f"pytest-sagemaker-lab --live preflight: {exc}") from None
+    config.stash[IDENTITY_KEY] = checked_identity(config.stash[SETTINGS_KEY])
 
 
 def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:

@@ -127,10 +127,15 @@ def resolves(name: str) -> bool:
     return False
 
 
-def missing(source: str) -> list[tuple[str, int]]:
-    """The SDK names ``source`` uses that the installed SDK does not have, with their lines."""
-    return [(name, line) for name, line in sorted(uses(source).names.items(), key=lambda item: item[1])
-            if not name.startswith("boto3:") and not resolves(name)]
+def sdk_names(found: SdkUse) -> list[tuple[str, int]]:
+    """The SageMaker SDK names of ``found`` (not boto3's client), in line order."""
+    return sorted(((name, line) for name, line in found.names.items() if not name.startswith("boto3:")),
+                  key=lambda item: item[1])
+
+
+def missing(found: SdkUse) -> list[tuple[str, int]]:
+    """The SDK names the code uses that the installed SDK does not have, with their lines."""
+    return [(name, line) for name, line in sdk_names(found) if not resolves(name)]
 
 
 def probe(source: str) -> dict:
@@ -139,8 +144,7 @@ def probe(source: str) -> dict:
 
     found = uses(source)
     installed_version = installed()
-    absent = missing(source) if installed_version else sorted(
-        ((name, line) for name, line in found.names.items() if not name.startswith("boto3:")), key=lambda i: i[1])
+    absent = missing(found) if installed_version else sdk_names(found)
     return {
         "python": sys.executable,
         "installed": installed_version,
