@@ -163,12 +163,12 @@ def test_the_timeout_stops_the_job(pytester, account):
     _bucket(client)
     _role(client)
     copy = _slow_lab(pytester)
-    _, document = _run(pytester, env, "--lab-bucket=course-bucket", f"--lab-role={ROLE}", "--lab-timeout=3",
+    _, document = _run(pytester, env, "--lab-bucket=course-bucket", f"--lab-role={ROLE}", "--lab-timeout=12",
                        lab=str(copy.path))
     (summary,) = client("sagemaker").list_training_jobs()["TrainingJobSummaries"]
     assert summary["TrainingJobStatus"] == "Stopped"
     error = document["submissions"][0]["error"]
-    assert error == f"timed out after 3 s; stopped {summary['TrainingJobName']}"
+    assert error == f"timed out after 12 s; stopped {summary['TrainingJobName']}"
     assert _stages(document)["fit_completes"]["outcome"] == "failed"
 
 
