@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import netguard, sdk_patches
+from . import netguard, sdk_patches, shared_loader
 from .spec import LabSpec
 
 OFFLINE_ACCOUNT = "123456789012"  # moto's default account
@@ -128,6 +128,7 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
         role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}",
     )
     moto_hooks.install()
+    shared_loader.install()
     # pytest, moto and xgboost leave a few hundred thousand long-lived objects that every full garbage
     # collection of the run (and pytest's last one) would walk again: moved out of the collector's way,
     # as long-running servers do after their imports. They are still freed by reference counting.
@@ -146,6 +147,7 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
             moto_hooks.wait_for_jobs()
             mock.stop()
             netguard.uninstall()
+            shared_loader.uninstall()
 
 
 @contextlib.contextmanager

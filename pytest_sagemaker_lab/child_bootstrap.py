@@ -12,7 +12,8 @@ if os.environ.get("SAGEMAKER_LAB_GUARD"):
     _limits = json.loads(os.environ["SAGEMAKER_LAB_GUARD"])
     install_guard(Guard(max_runtime=_limits["max_runtime"], instance_types=tuple(_limits["instance_types"])))
 else:
-    from . import netguard, sdk_patches
+    from . import netguard, sdk_patches, shared_loader
 
     netguard.install()
     sdk_patches.install()
+    shared_loader.install()

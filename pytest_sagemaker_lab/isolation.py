@@ -49,5 +49,8 @@ def child_environment(region: str, endpoint: str | None, home: Path, bootstrap: 
         "PYTHONNOUSERSITE": "1",
         "MPLBACKEND": "Agg",
         "SAGEMAKER_LAB_GRADING": "1",  # lets a notebook know it is being graded, as NBGRADER_EXECUTION does
+        # Graded side by side (-n), kernels share the cores with each other and with the emulated jobs:
+        # OpenMP threads that spin while they wait would burn the time the other processes need.
+        "OMP_WAIT_POLICY": "PASSIVE",
     })
     return env

@@ -202,7 +202,9 @@ def test_shipped_notebooks_match_their_percent_sources(name):
 
 def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     """No connection leaves 127.0.0.1 from the kernel itself: the guard is installed there at start-up
-    (a name lookup is refused before any packet is sent), and the SDK's telemetry is switched off."""
+    (a name lookup is refused before any packet is sent), and the SDK's telemetry is switched off. The
+    kernel's sessions share one botocore loader, and its OpenMP threads sleep rather than spin when they
+    wait (kernels graded side by side share the cores)."""
     folder = pytester.mkdir("class")
     nb = nbformat.v4.new_notebook()
     telemetry = "sagemaker.telemetry" if SDK_MAJOR == 2 else "sagemaker.core.telemetry"
@@ -215,7 +217,10 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
         "except ConnectionRefusedError as exc:\n"
         "    print('lookup: refused:', exc)\n"
         f"from {telemetry} import telemetry_logging\n"
-        "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n")]
+        "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n"
+        "import os, botocore.session\n"
+        "print('loader:', botocore.session.create_loader.__name__)\n"
+        "print('omp:', os.environ.get('OMP_WAIT_POLICY'))\n")]
     nbformat.write(nb, folder / "probe.ipynb")
     _grade(pytester, folder)
     executed = nbformat.read(pytester.path / "out" / "executed" / "probe.ipynb", as_version=4)
@@ -223,3 +228,5 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     assert "connect: _guarded_connect" in printed
     assert "lookup: refused: pytest-sagemaker-lab offline mode blocked a connection" in printed
     assert "telemetry: _no_telemetry" in printed
+    assert "loader: _shared_create_loader" in printed
+    assert "omp: PASSIVE" in printed

@@ -20,9 +20,11 @@ def local_server(port: int = 0) -> Iterator[str]:
     """A ThreadedMotoServer in this process, with the emulation installed; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
+    from .. import shared_loader
     from . import moto_hooks
 
     moto_hooks.install()
+    shared_loader.install()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
     server.start()
@@ -32,6 +34,7 @@ def local_server(port: int = 0) -> Iterator[str]:
     finally:
         moto_hooks.wait_for_jobs()
         server.stop()
+        shared_loader.uninstall()
 
 
 def reset(endpoint: str) -> None:
@@ -49,9 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from moto.server import main as moto_main
 
+    from .. import shared_loader
     from . import moto_hooks
 
     moto_hooks.install()
+    shared_loader.install()
     moto_main(["-H", LOOPBACK, "-p", str(args.port)])
 
 
