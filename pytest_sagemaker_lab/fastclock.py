@@ -2,7 +2,9 @@
 
 ``FastClock`` stands in for the ``time`` module inside the SDK modules that poll: a sleep is cut to a
 few milliseconds and the clock jumps ahead by the time skipped, so the SDK's own timing logic (the
-30-second spacing of DescribeTrainingJob in ``logs=True``) sees the time it expects to see.
+30-second spacing of DescribeTrainingJob in ``logs=True``) sees the time it expects to see. When an
+emulated job ends in this process (``wake``), a poll asleep returns at once: the SDK learns of the end
+as soon as it has happened, not up to one cut-short sleep later.
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ from typing import Any
 # DescribeTrainingJob calls (a few ms of CPU each in moto) do not take a core from the training.
 REAL_SLEEP_CAP = 0.05
 
+_progress = threading.Condition()
+
+
+def wake() -> None:
+    """What a poll waits for may have happened (an emulated job has ended): sleeping polls return now."""
+    with _progress:
+        _progress.notify_all()
+
 
 class FastClock:
     def __init__(self, real: ModuleType = real_time, cap: float = REAL_SLEEP_CAP) -> None:
@@ -27,11 +37,14 @@ class FastClock:
         self._lock = threading.Lock()
 
     def sleep(self, seconds: float) -> None:
-        actual = min(max(seconds, 0.0), self._cap)
-        self._real.sleep(actual)
+        requested = max(seconds, 0.0)
+        started = self._real.monotonic()
+        with _progress:
+            _progress.wait(min(requested, self._cap))
+        actual = min(self._real.monotonic() - started, requested)
         with self._lock:
-            self._skipped += max(seconds, 0.0) - actual
-            self.requested += max(seconds, 0.0)
+            self._skipped += requested - actual
+            self.requested += requested
             self.slept += actual
 
     def time(self) -> float:

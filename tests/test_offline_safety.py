@@ -81,3 +81,19 @@ def test_reference_run_leaves_nothing_and_waits_out_no_poll():
     assert netguard.blocked == []
     assert clock is not None and clock.requested >= 5
     assert clock.slept * 20 < clock.requested  # a 5 s poll costs 0.05 s
+
+
+def test_a_poll_asleep_returns_when_an_emulated_job_ends():
+    """``wake`` (called when a job ends) cuts the sleep short; the clock still moves by the whole poll."""
+    import threading
+    import time
+
+    clock = fastclock.FastClock(cap=30)
+    timer = threading.Timer(0.05, fastclock.wake)
+    timer.start()
+    started_real, started_fake = time.monotonic(), clock.monotonic()
+    clock.sleep(5)
+    timer.join()
+    assert time.monotonic() - started_real < 5
+    assert clock.monotonic() - started_fake >= 5
+    assert clock.requested == 5 and 0.04 < clock.slept < 5

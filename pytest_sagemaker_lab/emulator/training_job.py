@@ -20,6 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from .. import fastclock
 from . import failures, moto_access, xgboost_container
 from .errors import ContainerError
 from .images import parse_image
@@ -151,6 +152,7 @@ class JobRun:
         finally:
             self._flush(events)
             shutil.rmtree(workdir, ignore_errors=True)
+            fastclock.wake()  # the end, its logs included, is visible now: an SDK poll asleep may look
 
     def _version(self) -> xgboost_container.ContainerVersion:
         image = parse_image(self.job.algorithm_specification.get("TrainingImage", ""))
