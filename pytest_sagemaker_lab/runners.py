@@ -57,6 +57,8 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
+    from .kernels import PromptKernelManager
+
     run = SubmissionRun()
     try:
         nb = nbformat.read(path, as_version=4)
@@ -70,10 +72,10 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
     injected_at = _inject(nb, values)
     deadline = time.monotonic() + timeout
     # The kernel is killed once its evidence is taken: a graceful shutdown only waited (0.7 s a notebook)
-    # for a process whose results are already in.
+    # for a process whose results are already in. Its start and kill do not wait idle either (kernels).
     client = NotebookClient(nb, kernel_name="python3", timeout=None, allow_errors=False,
                             interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
-                            shutdown_kernel="immediate",
+                            shutdown_kernel="immediate", kernel_manager_class=PromptKernelManager,
                             timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
                             resources={"metadata": {"path": str(workdir)}})
     try:
