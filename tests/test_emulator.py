@@ -239,3 +239,15 @@ def test_each_versions_artifact_loads_as_its_users_load_it(aws, tmp_path, versio
         booster = xgboost.Booster()
         booster.load_model(str(path))
     assert booster.num_boosted_rounds() == 4
+
+
+@pytest.mark.parametrize(("cpus", "workers", "threads"), [(2, None, 2), (2, "2", 1), (8, "3", 2), (1, "4", 1)])
+def test_emulated_jobs_share_the_cores_among_xdist_workers(monkeypatch, cpus, workers, threads):
+    from pytest_sagemaker_lab.emulator import cores
+
+    monkeypatch.setattr(cores.os, "cpu_count", lambda: cpus)
+    if workers is None:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    else:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", workers)
+    assert cores.local_threads() == threads

@@ -7,7 +7,6 @@ lists where that shows.
 
 from __future__ import annotations
 
-import os
 import pickle
 import time
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import xgboost_channels, xgboost_hyperparameters, xgboost_metrics
+from .cores import local_threads
 from .errors import AlgorithmError, ContainerError, UserError
 from .xgboost_data import CONTAINER_DATA_ROOT, load_dmatrix
 
@@ -184,14 +184,6 @@ def _check_labels(params: dict[str, Any], *matrices) -> None:
             # inferred: xgboost 1.x's wording and source location for this check.
             raise UserError(f"[{stamp}] ../src/objective/multiclass_obj.cu:60: SoftmaxMultiClassObj: "
                             "label must be in [0, num_class).")
-
-
-def local_threads() -> int:
-    """Threads for one emulated job: the machine's cores shared among pytest-xdist workers, each of
-    which trains its own jobs (OpenMP threads beyond the cores only spin). The model does not depend
-    on it."""
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT") or 1)
-    return max(1, (os.cpu_count() or 1) // max(workers, 1))
 
 
 def _as_xgboost_value(value: Any) -> Any:

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .cores import local_threads
 from .errors import UserError
 
 if TYPE_CHECKING:
@@ -80,7 +81,7 @@ def load_dmatrix(directory: Path, channel: str, content_type: str, csv_weights: 
         with warnings.catch_warnings():
             # xgboost 3.1 deprecated its text loader; the containers use it, so the emulation does too.
             warnings.simplefilter("ignore")
-            matrix = xgboost.DMatrix(uri)
+            matrix = xgboost.DMatrix(uri, nthread=local_threads())
     except Exception as exc:
         raise UserError(f"Failed to load {content_type} data with exception:\n{exc}") from None
     if matrix.num_row() and matrix.get_label().size == 0:
@@ -105,7 +106,7 @@ def _load_parquet(files: list[Path]) -> xgboost.DMatrix:
         if not columns:
             raise ValueError("no columns")
         features = numpy.column_stack(columns[1:]) if len(columns) > 1 else numpy.empty((len(columns[0]), 0))
-        return xgboost.DMatrix(features, label=columns[0])
+        return xgboost.DMatrix(features, label=columns[0], nthread=local_threads())
     except Exception as exc:
         raise UserError(f"Failed to load parquet data with exception:\n{exc}") from None
 
