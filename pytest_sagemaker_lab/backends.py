@@ -113,6 +113,15 @@ def seed_world(world: World, spec: LabSpec, buckets: tuple[str, ...] = ()) -> No
                     AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)
 
 
+def _offline_world_record(spec: LabSpec, region: str | None, bucket: str | None, prefix: str | None,
+                          role_arn: str | None, endpoint: str | None = None) -> World:
+    """An offline world's names: what was asked for, else the lab's region and prefix and the offline
+    account's bucket and role."""
+    return World(mode="offline", region=region or spec.region, bucket=bucket or OFFLINE_BUCKET,
+                 prefix=prefix or spec.prefix,
+                 role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}", endpoint=endpoint)
+
+
 @contextlib.contextmanager
 def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None = None,
                   prefix: str | None = None, role_arn: str | None = None, seed: bool = True,
@@ -122,18 +131,14 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
 
     from .emulator import moto_hooks
 
-    region = region or spec.region
-    world = World(
-        mode="offline", region=region, bucket=bucket or OFFLINE_BUCKET, prefix=prefix or spec.prefix,
-        role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}",
-    )
+    world = _offline_world_record(spec, region, bucket, prefix, role_arn)
     moto_hooks.install()
     shared_loader.install()
     # pytest, moto and xgboost leave a few hundred thousand long-lived objects that every full garbage
     # collection of the run (and pytest's last one) would walk again: moved out of the collector's way,
     # as long-running servers do after their imports. They are still freed by reference counting.
     gc.freeze()
-    with patched_environ(offline_environment(region), remove=_CREDENTIAL_VARIABLES):
+    with patched_environ(offline_environment(world.region), remove=_CREDENTIAL_VARIABLES):
         netguard.install()
         mock = mock_aws()
         mock.start()
@@ -159,14 +164,10 @@ def served_world(spec: LabSpec, endpoint: str, region: str | None = None, bucket
     from .emulator import moto_hooks
     from .emulator.server import reset
 
-    region = region or spec.region
-    world = World(
-        mode="offline", region=region, bucket=bucket or OFFLINE_BUCKET, prefix=prefix or spec.prefix,
-        role_arn=role_arn or f"arn:aws:iam::{OFFLINE_ACCOUNT}:role/{OFFLINE_ROLE_NAME}", endpoint=endpoint,
-    )
+    world = _offline_world_record(spec, region, bucket, prefix, role_arn, endpoint)
     moto_hooks.wait_for_jobs()
     reset(endpoint)
-    with patched_environ({**offline_environment(region), "AWS_ENDPOINT_URL": endpoint},
+    with patched_environ({**offline_environment(world.region), "AWS_ENDPOINT_URL": endpoint},
                          remove=_CREDENTIAL_VARIABLES):
         netguard.install()
         try:

@@ -213,8 +213,6 @@ def lab_sdk_probe(lab_run) -> dict[str, Any] | None:
     return probe(submission_source(lab_run.source))
 
 
-
-
 @pytest.fixture
 def lab_evidence(request: pytest.FixtureRequest) -> list[str]:
     """Append what a passing stage found; it becomes the stage's message in the report."""
