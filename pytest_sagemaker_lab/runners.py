@@ -9,6 +9,7 @@ every failure becomes the run's ``error``.
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 import time
@@ -76,15 +77,23 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
     client = NotebookClient(nb, kernel_name="python3", timeout=None, allow_errors=False,
                             interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
                             shutdown_kernel="immediate", kernel_manager_class=PromptKernelManager,
-                            timeout_func=lambda cell: max(1, int(deadline - time.monotonic())),
+                            # Rounded up: the interrupt comes at the deadline, never before it.
+                            timeout_func=lambda cell: max(1, math.ceil(deadline - time.monotonic())),
                             resources={"metadata": {"path": str(workdir)}})
     try:
         with client.setup_kernel(env=env, cwd=str(workdir)):
             index = 0
             try:
                 for index, cell in enumerate(nb.cells):
-                    if cell.cell_type == "code":
-                        client.execute_cell(cell, index)
+                    if cell.cell_type != "code":
+                        continue
+                    client.execute_cell(cell, index)
+                    if time.monotonic() >= deadline:
+                        # nbclient interrupted the cell at the deadline and its code swallowed the
+                        # KeyboardInterrupt (SDK 2's telemetry wrapper around fit does): a time-out still.
+                        run.error = _timeout_text(timeout)
+                        run.failed_cell = _learner_cell_number(nb, index, injected_at)
+                        break
             except CellTimeoutError:
                 run.error = _timeout_text(timeout)
                 run.failed_cell = _learner_cell_number(nb, index, injected_at)

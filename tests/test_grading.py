@@ -165,6 +165,23 @@ def test_hanging_and_crashing_submissions_do_not_stop_the_others(pytester):
         assert [stage for stage, outcome in stages.items() if outcome == "passed"] in ([], ["s3_objects_reachable"])
 
 
+def test_a_notebook_that_swallows_the_interrupt_is_still_timed_out(pytester):
+    """nbclient interrupts the cell at the deadline; code that catches KeyboardInterrupt (as SDK 2's
+    telemetry wrapper around ``fit`` does) must not turn a time-out into a finished run."""
+    folder = pytester.mkdir("class")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1"),
+                nbformat.v4.new_code_cell("import time\ntry:\n    time.sleep(3600)\nexcept KeyboardInterrupt:\n"
+                                          "    print('carrying on')"),
+                nbformat.v4.new_code_cell("print('after')")]
+    nbformat.write(nb, folder / "swallows.ipynb")
+    _, report = _grade(pytester, folder, "--lab-timeout=5")
+    (graded,) = report["submissions"]
+    assert graded["error"] == "timed out after 5 s"
+    executed = nbformat.read(pytester.path / "out" / "executed" / "swallows.ipynb", as_version=4)
+    assert "after" not in "".join(o.get("text", "") for o in executed.cells[-1].outputs)
+
+
 def test_self_test_reference_full_marks_starter_zero():
     done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.selftest", str(LAB41)],
                           capture_output=True, text=True, timeout=600)
