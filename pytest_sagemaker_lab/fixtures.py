@@ -190,11 +190,10 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
     run = runner(submission.path, workdir, env, parameter_values(world), float(settings["lab_timeout"]),
                  executed_directory(request.config))
     if world.live and run.error and run.error.startswith("timed out"):
-        from .live import stop_jobs
+        from .live import harness_jobs_since, stop_jobs
 
         sagemaker = world.client("sagemaker")
-        recent = sagemaker.list_training_jobs(CreationTimeAfter=started)["TrainingJobSummaries"]
-        stopped = stop_jobs(sagemaker, [job["TrainingJobName"] for job in recent])
+        stopped = stop_jobs(sagemaker, harness_jobs_since(sagemaker, started))
         run.error += f"; stopped {', '.join(stopped) or 'no running job'}"
     return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,
                   failed_cell=run.failed_cell, output=run.log, evidence=run.evidence, executed=run.executed)

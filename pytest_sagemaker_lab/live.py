@@ -193,6 +193,20 @@ def uninstall_guard() -> None:
         _original_make_api_call = None
 
 
+def harness_jobs_since(sagemaker: Any, started: Any) -> list[str]:
+    """The training jobs created since ``started`` that carry the harness's tag: the account may be
+    shared, and a colleague's job started meanwhile is not ours to stop."""
+    names = []
+    # Filtered here, not with CreationTimeAfter: moto fails on it (naive against aware datetimes).
+    for page in sagemaker.get_paginator("list_training_jobs").paginate():
+        for summary in page["TrainingJobSummaries"]:
+            if summary["CreationTime"] < started:
+                continue
+            if HARNESS_TAG in sagemaker.list_tags(ResourceArn=summary["TrainingJobArn"]).get("Tags", []):
+                names.append(summary["TrainingJobName"])
+    return names
+
+
 def stop_jobs(sagemaker: Any, names: list[str]) -> list[str]:
     """StopTrainingJob for each job still running; return the ones stopped."""
     stopped = []

@@ -245,3 +245,47 @@ def test_a_learners_notebook_runs_against_the_account(pytester, account):
     arn = client("sagemaker").describe_training_job(TrainingJobName=summary["TrainingJobName"])["TrainingJobArn"]
     assert {"Key": "created-by", "Value": "pytest-sagemaker-lab"} in client("sagemaker").list_tags(
         ResourceArn=arn)["Tags"]  # the guard ran inside the learner's kernel
+
+
+def test_a_timed_out_notebook_stops_its_own_job_and_not_a_colleagues(pytester, account):
+    """On a shared account, a submission's time-out stops the jobs the harness created (tagged by the
+    guard in the kernel), never one that someone else started meanwhile."""
+    from .conftest import SDK_MAJOR
+    from .jobs import create
+
+    env, client = account
+    _bucket(client)
+    _role(client)
+    folder = pytester.mkdir("class")
+    notebook = (LAB41 / f"solution_sdk{SDK_MAJOR}.ipynb").read_text(encoding="utf-8")
+    slow = notebook.replace('num_round\\": \\"42', 'num_round\\": \\"5000000')
+    assert slow != notebook
+    (folder / "slow.ipynb").write_text(slow, encoding="utf-8")
+    report = pytester.path / "live.json"
+    command = [sys.executable, "-m", "pytest", str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider", "--live",
+               f"--lab-report={report}", "--lab-bucket=course-bucket", f"--lab-role={ROLE}",
+               f"--lab-submission={folder}", "--lab-timeout=30"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               cwd=pytester.path)
+    sagemaker = client("sagemaker")
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not sagemaker.list_training_jobs()["TrainingJobSummaries"]:
+            time.sleep(0.2)
+        (learners,) = sagemaker.list_training_jobs()["TrainingJobSummaries"]
+        # A colleague's job on the same account, started while the learner's notebook runs.
+        train = {"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://course-bucket/lab41_local/train-pass1.csv",
+            "S3DataDistributionType": "FullyReplicated"}}}
+        create(sagemaker, "colleagues-job", hyperparameters={"num_round": "5000000", "objective": "binary:logistic"},
+               channels=[train], OutputDataConfig={"S3OutputPath": "s3://course-bucket/colleague/"})
+        output, _ = process.communicate(timeout=240)
+        assert sagemaker.describe_training_job(TrainingJobName="colleagues-job")["TrainingJobStatus"] == "InProgress"
+        assert sagemaker.describe_training_job(
+            TrainingJobName=learners["TrainingJobName"])["TrainingJobStatus"] in ("Stopping", "Stopped")
+        error = json.loads(report.read_text())["submissions"][0]["error"]
+        assert error == f"timed out after 30 s; stopped {learners['TrainingJobName']}", output[-3000:]
+    finally:
+        process.kill()
+        for job in sagemaker.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
+            sagemaker.stop_training_job(TrainingJobName=job["TrainingJobName"])
