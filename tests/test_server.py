@@ -61,3 +61,37 @@ def test_jobs_over_http_from_another_process(tmp_path):
     assert result["reason"].startswith("AlgorithmError: framework error: \nTraceback (most recent call last):")
     assert "KeyError: 'silent'" in result["reason"]
     assert result["model_bytes"] > 100
+
+
+def test_the_server_stops_without_waiting_out_its_poll():
+    """stop_promptly wakes a serving loop at once: here one that would otherwise sleep an hour in select."""
+    import socket
+    import socketserver
+    import threading
+
+    from pytest_sagemaker_lab.emulator.server import stop_promptly
+
+    class SlowPollingServer:
+        def __init__(self) -> None:
+            self.server = socketserver.TCPServer(("127.0.0.1", 0), socketserver.BaseRequestHandler)
+            self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 3600})
+            self.thread.start()
+
+        def get_host_and_port(self):
+            return self.server.server_address[:2]
+
+        def stop(self) -> None:
+            self.server.shutdown()
+            self.thread.join()
+
+    slow = SlowPollingServer()
+    stopping = threading.Thread(target=stop_promptly, args=(slow,), daemon=True)
+    stopping.start()
+    stopping.join(60)
+    assert not stopping.is_alive() and not slow.thread.is_alive()
+    slow.server.server_close()
+
+    with local_server() as endpoint:
+        port = int(endpoint.rsplit(":", 1)[1])
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more

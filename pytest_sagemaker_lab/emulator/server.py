@@ -10,7 +10,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import socket
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 
@@ -33,8 +36,24 @@ def local_server(port: int = 0) -> Iterator[str]:
         yield f"http://{host}:{bound}"
     finally:
         moto_hooks.wait_for_jobs()
-        server.stop()
+        stop_promptly(server)
         shared_loader.uninstall()
+
+
+def stop_promptly(server: Any) -> None:
+    """Stop a ThreadedMotoServer without waiting out its loop's poll.
+
+    ``stop`` sets the loop's shutdown flag and waits until the loop looks at it, which it does only
+    when a connection arrives or its 0.5 s ``select`` times out (werkzeug's poll interval). A
+    connection after the flag is set wakes it at once; the loop exits without accepting it.
+    """
+    host, port = server.get_host_and_port()
+    stopper = threading.Thread(target=server.stop, name="moto-server-stop", daemon=True)
+    stopper.start()
+    while stopper.is_alive():
+        with contextlib.suppress(OSError):
+            socket.create_connection((host, port), timeout=0.1).close()
+        stopper.join(0.01)
 
 
 def reset(endpoint: str) -> None:
