@@ -9,12 +9,14 @@ No submission pays a fixed sleep: the notebooks' SDK polls run on the grader's f
 An informational line first gives the machine's own floor: four fresh processes that import what a
 graded kernel imports (SageMaker SDK, xgboost), two at a time against one at a time. Two workers can
 not beat the ratio the machine itself gives two CPU-bound processes (on shared virtual cores it is
-often well above 0.5).
+often well above 0.5). The floor is taken again beside every pair, and the last line gives how far
+the pairs' ratios sit above it: the harness's own cost of running in parallel, on any machine.
 """
 
 from __future__ import annotations
 
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -78,6 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     floor = _machine_floor(env)
     print(f"machine floor (informational): 4 fresh `import sagemaker, xgboost, boto3` two at a time take "
           f"{floor:.3f}x the time of one at a time")
+    floors: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         folder = _folder(Path(scratch), args.notebooks)
         base = [PYTHON, "-m", "pytest", "lab_steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             return time_command([*base, "-n", "0"], REPO_ROOT, env)
 
         def measured() -> Sample:
+            floors.append(_machine_floor(env, pairs=1))  # the machine as this pair found it
             return time_command([*base, "-n", "2"], REPO_ROOT, env)
 
         try:
@@ -98,6 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     line, ok = verdict(label, "-n 0", paired, TARGET)
     print(line)
     print(cpu_line(label, "-n 0", paired))
+    above = [ratio - floor for ratio, floor in zip(paired.ratios(), floors, strict=True)]
+    print(f"{label} (informational, against the machine): the floor measured beside each pair "
+          f"{', '.join(f'{f:.3f}' for f in floors)}; ratio minus floor, median {statistics.median(above):+.3f}")
     return finish(ok, args.check)
 
 
