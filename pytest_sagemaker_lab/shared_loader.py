@@ -16,6 +16,7 @@ from typing import Any
 _lock = threading.Lock()
 _loaders: dict[str | None, Any] = {}
 _original: Callable[..., Any] | None = None
+_holders = 0  # install() calls not yet matched by uninstall(): an offline world inside a served one
 
 
 class _SearchPaths(list):
@@ -38,22 +39,27 @@ def _shared_create_loader(search_path_string: str | None = None) -> Any:
 
 
 def install() -> None:
-    """Sessions created from now on share their loader (idempotent)."""
-    global _original
+    """Sessions created from now on share their loader, until as many ``uninstall`` calls as installs."""
+    global _original, _holders
     import botocore.session
 
     with _lock:
+        _holders += 1
         if _original is None:
             _original = botocore.session.create_loader
             botocore.session.create_loader = _shared_create_loader
 
 
 def uninstall() -> None:
-    """New sessions get loaders of their own again; the shared ones are dropped."""
-    global _original
+    """Undo one ``install``; at the last, new sessions get loaders of their own again and the shared
+    ones are dropped."""
+    global _original, _holders
     import botocore.session
 
     with _lock:
+        _holders = max(_holders - 1, 0)
+        if _holders:
+            return
         if _original is not None:
             botocore.session.create_loader = _original
             _original = None

@@ -40,3 +40,16 @@ def test_the_offline_world_shares_it_and_gives_it_back():
     with offline_world(load_spec(LAB41), seed=False):
         assert _loader(boto3.Session()) is _loader(boto3.Session())
     assert _loader(boto3.Session()) is not _loader(boto3.Session())
+
+
+def test_a_world_inside_a_served_one_leaves_the_server_its_shared_loader():
+    from pytest_sagemaker_lab.backends import offline_world
+    from pytest_sagemaker_lab.emulator.server import local_server
+    from pytest_sagemaker_lab.spec import load_spec
+
+    with local_server():
+        with offline_world(load_spec(LAB41), seed=False):
+            pass
+        # The server's sessions (each request's) still share the loader after the inner world ended.
+        assert _loader(boto3.Session()) is _loader(boto3.Session())
+    assert _loader(boto3.Session()) is not _loader(boto3.Session())
