@@ -194,11 +194,13 @@ def uninstall_guard() -> None:
 
 
 def harness_jobs_since(sagemaker: Any, started: Any) -> list[str]:
-    """The training jobs created since ``started`` that carry the harness's tag: the account may be
-    shared, and a colleague's job started meanwhile is not ours to stop."""
+    """The running training jobs created since ``started`` that carry the harness's tag: the account
+    may be shared, and a colleague's job started meanwhile is not ours to stop."""
     names = []
-    # Filtered here, not with CreationTimeAfter: moto fails on it (naive against aware datetimes).
-    for page in sagemaker.get_paginator("list_training_jobs").paginate():
+    # Only running jobs are listed (the service filters them, so an account's long history is not
+    # paged through); the creation time is filtered here, not with CreationTimeAfter, which moto
+    # fails on (naive against aware datetimes).
+    for page in sagemaker.get_paginator("list_training_jobs").paginate(StatusEquals="InProgress"):
         for summary in page["TrainingJobSummaries"]:
             if summary["CreationTime"] < started:
                 continue

@@ -289,3 +289,32 @@ def test_a_timed_out_notebook_stops_its_own_job_and_not_a_colleagues(pytester, a
         process.kill()
         for job in sagemaker.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
             sagemaker.stop_training_job(TrainingJobName=job["TrainingJobName"])
+
+
+def test_only_the_harness_s_running_jobs_since_the_start_are_listed_for_stopping(account):
+    import datetime
+
+    from pytest_sagemaker_lab.live import HARNESS_TAG, harness_jobs_since
+
+    from .jobs import TRAIN_CSV, create, wait
+
+    _, client = account
+    client("s3").create_bucket(Bucket="lab")
+    client("s3").put_object(Bucket="lab", Key="data/train.csv", Body=TRAIN_CSV)
+    sagemaker = client("sagemaker")
+    train = [{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://lab/data/train.csv", "S3DataDistributionType": "FullyReplicated"}}}]
+    long = {"num_round": "5000000", "objective": "binary:logistic"}
+    try:
+        create(sagemaker, "ours-before", hyperparameters=long, channels=train, Tags=[HARNESS_TAG])
+        time.sleep(1.1)  # CreationTime has a resolution of a second or less
+        started = datetime.datetime.now(datetime.timezone.utc)
+        create(sagemaker, "ours-running", hyperparameters=long, channels=train, Tags=[HARNESS_TAG])
+        create(sagemaker, "a-colleagues", hyperparameters=long, channels=train)
+        create(sagemaker, "ours-finished", hyperparameters={"num_round": "2", "objective": "binary:logistic"},
+               channels=train, Tags=[HARNESS_TAG])
+        assert wait(sagemaker, "ours-finished")["TrainingJobStatus"] == "Completed"
+        assert harness_jobs_since(sagemaker, started) == ["ours-running"]
+    finally:
+        for job in sagemaker.list_training_jobs(StatusEquals="InProgress")["TrainingJobSummaries"]:
+            sagemaker.stop_training_job(TrainingJobName=job["TrainingJobName"])
