@@ -95,3 +95,12 @@ def test_the_server_stops_without_waiting_out_its_poll():
         port = int(endpoint.rsplit(":", 1)[1])
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", port)) != 0  # nothing listens any more
+
+
+def test_a_process_that_never_exits_its_server_still_ends():
+    """Left open, the server is closed as the interpreter exits: it must not wait there forever."""
+    code = ("from pytest_sagemaker_lab.emulator.server import local_server\n"
+            "manager = local_server()\nprint(manager.__enter__())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("http://127.0.0.1:")

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import socket
+import sys
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -35,9 +36,12 @@ def local_server(port: int = 0) -> Iterator[str]:
         host, bound = server.get_host_and_port()
         yield f"http://{host}:{bound}"
     finally:
-        moto_hooks.wait_for_jobs()
-        stop_promptly(server)
-        shared_loader.uninstall()
+        # A server never exited is closed by the interpreter as it exits, when no thread runs any
+        # more: a stop would wait forever for the serving loop. Its daemon thread ends with the process.
+        if not sys.is_finalizing():
+            moto_hooks.wait_for_jobs()
+            stop_promptly(server)
+            shared_loader.uninstall()
 
 
 def stop_promptly(server: Any) -> None:
