@@ -10,28 +10,55 @@ import json
 import os
 import platform
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-PROBE_ROWS = 10_000
 PROBE_FEATURES = 16
 PROBE_THREADS = 2
+# Rows of the probe's training. Per-thread CPU time in nanoseconds (Linux's schedstat) shows which
+# threads shared even a short training (about 35 ms of CPU); counted in 10 ms ticks, every thread of
+# the team needs a longer one (about 0.25 s) to register at all.
+PROBE_ROWS_PRECISE = 2_000
+PROBE_ROWS_TICKS = 10_000
+# A thread is "at work" when it did at least this share of the busiest thread's work: a helper thread
+# (the kernel's I/O, its heartbeat) that merely ran meanwhile is not part of the OpenMP team.
+AT_WORK_SHARE = 0.2
 
 
-def _thread_cpu_ticks() -> dict[str, int] | None:
-    """CPU ticks used so far by each OS thread of this process (Linux only)."""
+def _thread_cpu(precise: bool) -> dict[str, int] | None:
+    """CPU time used so far by each OS thread of this process, in nanoseconds (``precise``, from
+    schedstat) or in clock ticks (from stat); None where /proc has no such file (not Linux)."""
     tasks = Path("/proc/self/task")
     if not tasks.is_dir():
         return None
-    ticks = {}
+    used = {}
     for task in tasks.iterdir():
         try:
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if precise:
+                used[task.name] = int((task / "schedstat").read_text().split()[0])
+            else:
+                fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+                used[task.name] = int(fields[11]) + int(fields[12])  # utime + stime
+        except (OSError, IndexError, ValueError):
             continue
-        ticks[task.name] = int(fields[11]) + int(fields[12])  # utime + stime
-    return ticks
+    return used or None
+
+
+def _has_schedstat() -> bool:
+    return Path(f"/proc/self/task/{threading.get_native_id()}/schedstat").is_file()
+
+
+def threads_at_work(before: dict[str, int] | None, after: dict[str, int] | None,
+                    share: float = AT_WORK_SHARE) -> int | None:
+    """How many threads did at least ``share`` of the busiest one's work between two ``_thread_cpu``
+    readings (0: every thread that ran at all, as coarse ticks allow)."""
+    if before is None or after is None:
+        return None
+    deltas = [used - before.get(task, 0) for task, used in after.items()]
+    busiest = max(deltas, default=0)
+    return sum(1 for delta in deltas if delta > 0 and delta >= share * busiest)
 
 
 def openmp_fix() -> str:
@@ -54,22 +81,25 @@ def probe() -> dict[str, Any]:
     try:
         import numpy
 
+        precise = _has_schedstat()
         rng = numpy.random.default_rng(0)
-        features = rng.normal(size=(PROBE_ROWS, PROBE_FEATURES))
+        features = rng.normal(size=(PROBE_ROWS_PRECISE if precise else PROBE_ROWS_TICKS, PROBE_FEATURES))
         labels = (features[:, 0] + features[:, 1] > 0).astype(float)
         matrix = xgboost.DMatrix(features, label=labels, nthread=PROBE_THREADS)
-        before = _thread_cpu_ticks()
+        before = _thread_cpu(precise)
         started = time.perf_counter()
         booster = xgboost.train({"nthread": PROBE_THREADS, "tree_method": "exact", "max_depth": 6,
                                  "objective": "binary:logistic"}, matrix, num_boost_round=8)
         result["train_seconds"] = round(time.perf_counter() - started, 3)
-        after = _thread_cpu_ticks()
+        after = _thread_cpu(precise)
         result["trees"] = booster.num_boosted_rounds()
     except Exception as exc:
         result["train_error"] = f"{type(exc).__name__}: {exc}"
         return result
-    if before is not None and after is not None:
-        result["threads_at_work"] = sum(1 for task, ticks in after.items() if ticks > before.get(task, 0))
+    # In ticks a team member can show one tick against the main thread's ten: any tick counts there.
+    at_work = threads_at_work(before, after, AT_WORK_SHARE if precise else 0.0)
+    if at_work is not None:
+        result["threads_at_work"] = at_work
     from threadpoolctl import threadpool_info
 
     result["openmp"] = [

@@ -49,6 +49,32 @@ def test_probe_of_this_interpreter_shows_openmp_at_work():
     assert checks.check_openmp(found).startswith(found["openmp"][0]["library"])
 
 
+def test_threads_at_work_are_those_that_shared_the_work():
+    before = {"main": 100, "omp": 50, "iopub": 7}
+    assert probes.threads_at_work(before, {"main": 1100, "omp": 900, "iopub": 9, "new": 300}) == 3
+    assert probes.threads_at_work(before, {"main": 1100, "omp": 50, "iopub": 60}) == 1  # helpers only ran
+    assert probes.threads_at_work(before, {"main": 1100, "omp": 50, "iopub": 60}, share=0.0) == 2  # ticks
+    assert probes.threads_at_work(None, before) is None
+
+
+@pytest.mark.parametrize("precise", [True, False], ids=["nanoseconds", "ticks"])
+@pytest.mark.parametrize("nthread", [1, 2])
+def test_a_serial_training_shows_one_thread_at_work_and_a_team_of_two_shows_two(nthread, precise):
+    import numpy
+    import xgboost
+
+    if precise and not probes._has_schedstat():
+        pytest.skip("no /proc/<pid>/task/<tid>/schedstat here")
+    rng = numpy.random.default_rng(1)
+    features = rng.normal(size=(probes.PROBE_ROWS_PRECISE if precise else probes.PROBE_ROWS_TICKS, 16))
+    matrix = xgboost.DMatrix(features, label=(features[:, 0] > 0).astype(float), nthread=nthread)
+    before = probes._thread_cpu(precise)
+    xgboost.train({"nthread": nthread, "tree_method": "exact", "max_depth": 6, "objective": "binary:logistic"},
+                  matrix, num_boost_round=8)
+    at_work = probes.threads_at_work(before, probes._thread_cpu(precise), probes.AT_WORK_SHARE if precise else 0.0)
+    assert at_work == 1 if nthread == 1 else at_work >= 2
+
+
 def test_stage_failure_survives_pickling():
     import pickle
 
