@@ -61,6 +61,29 @@ def threads_at_work(before: dict[str, int] | None, after: dict[str, int] | None,
     return sum(1 for delta in deltas if delta > 0 and delta >= share * busiest)
 
 
+def train_counting_threads(nthread: int, precise: bool | None = None) -> tuple[Any, float, int | None]:
+    """The probe's training with ``nthread`` OpenMP threads: the booster, its seconds, and how many
+    threads were at work (None off Linux). ``precise``: nanoseconds (schedstat) or ticks; by default
+    nanoseconds where this system has them."""
+    import numpy
+    import xgboost
+
+    if precise is None:
+        precise = _has_schedstat()
+    rng = numpy.random.default_rng(0)
+    features = rng.normal(size=(PROBE_ROWS_PRECISE if precise else PROBE_ROWS_TICKS, PROBE_FEATURES))
+    labels = (features[:, 0] + features[:, 1] > 0).astype(float)
+    matrix = xgboost.DMatrix(features, label=labels, nthread=nthread)
+    before = _thread_cpu(precise)
+    started = time.perf_counter()
+    booster = xgboost.train({"nthread": nthread, "tree_method": "exact", "max_depth": 6,
+                             "objective": "binary:logistic"}, matrix, num_boost_round=8)
+    seconds = time.perf_counter() - started
+    after = _thread_cpu(precise)
+    # In ticks a team member can show one tick against the main thread's ten: any tick counts there.
+    return booster, seconds, threads_at_work(before, after, AT_WORK_SHARE if precise else 0.0)
+
+
 def openmp_fix() -> str:
     if sys.platform == "darwin":
         return "brew install libomp"
@@ -79,25 +102,12 @@ def probe() -> dict[str, Any]:
         return result
     result["xgboost"] = xgboost.__version__
     try:
-        import numpy
-
-        precise = _has_schedstat()
-        rng = numpy.random.default_rng(0)
-        features = rng.normal(size=(PROBE_ROWS_PRECISE if precise else PROBE_ROWS_TICKS, PROBE_FEATURES))
-        labels = (features[:, 0] + features[:, 1] > 0).astype(float)
-        matrix = xgboost.DMatrix(features, label=labels, nthread=PROBE_THREADS)
-        before = _thread_cpu(precise)
-        started = time.perf_counter()
-        booster = xgboost.train({"nthread": PROBE_THREADS, "tree_method": "exact", "max_depth": 6,
-                                 "objective": "binary:logistic"}, matrix, num_boost_round=8)
-        result["train_seconds"] = round(time.perf_counter() - started, 3)
-        after = _thread_cpu(precise)
+        booster, seconds, at_work = train_counting_threads(PROBE_THREADS)
+        result["train_seconds"] = round(seconds, 3)
         result["trees"] = booster.num_boosted_rounds()
     except Exception as exc:
         result["train_error"] = f"{type(exc).__name__}: {exc}"
         return result
-    # In ticks a team member can show one tick against the main thread's ten: any tick counts there.
-    at_work = threads_at_work(before, after, AT_WORK_SHARE if precise else 0.0)
     if at_work is not None:
         result["threads_at_work"] = at_work
     from threadpoolctl import threadpool_info

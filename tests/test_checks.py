@@ -58,17 +58,11 @@ def test_threads_at_work_are_those_that_shared_the_work():
 
 
 MEASURE = """
-import sys, time, numpy, xgboost
+import sys, time
 from pytest_sagemaker_lab import probes
+import numpy, xgboost
 time.sleep(0.5)  # a freshly started BLAS thread spins for a moment; in a kernel the notebook ran first
-nthread, precise = int(sys.argv[1]), sys.argv[2] == "ns"
-rng = numpy.random.default_rng(1)
-features = rng.normal(size=(probes.PROBE_ROWS_PRECISE if precise else probes.PROBE_ROWS_TICKS, 16))
-matrix = xgboost.DMatrix(features, label=(features[:, 0] > 0).astype(float), nthread=nthread)
-before = probes._thread_cpu(precise)
-xgboost.train({"nthread": nthread, "tree_method": "exact", "max_depth": 6, "objective": "binary:logistic"},
-              matrix, num_boost_round=8)
-print(probes.threads_at_work(before, probes._thread_cpu(precise), probes.AT_WORK_SHARE if precise else 0.0))
+print(probes.train_counting_threads(int(sys.argv[1]), precise=sys.argv[2] == "ns")[2])
 """
 
 
