@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import netguard, sdk_patches, shared_loader
+from . import fast_exit, netguard, sdk_patches, shared_loader
 from .spec import LabSpec
 
 OFFLINE_ACCOUNT = "123456789012"  # moto's default account
@@ -138,6 +138,7 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
     # collection of the run (and pytest's last one) would walk again: moved out of the collector's way,
     # as long-running servers do after their imports. They are still freed by reference counting.
     gc.freeze()
+    fast_exit.skip_final_collection()  # and what the run adds is left out of the interpreter's last sweep
     with patched_environ(offline_environment(world.region), remove=_CREDENTIAL_VARIABLES):
         netguard.install()
         mock = mock_aws()

@@ -75,9 +75,6 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
         with served_world(lab_spec, _server(request.config), extra_buckets=named, **options) as world:
             yield world
     else:
-        from .fast_exit import skip_final_collection
-
-        skip_final_collection()
         with offline_world(lab_spec, seed=lab_submission.kind != "verify-only", **options) as world:
             yield world
 
@@ -160,9 +157,7 @@ def _server(config: pytest.Config) -> str:
     """The local moto server of this process (one per xdist worker), started on first use."""
     if SERVER_KEY not in config.stash:
         from .emulator.server import local_server
-        from .fast_exit import skip_final_collection
 
-        skip_final_collection()
         manager = local_server()
         endpoint = manager.__enter__()
         config.stash[SERVER_KEY] = (manager, endpoint)

@@ -24,11 +24,12 @@ def local_server(port: int = 0) -> Iterator[str]:
     """A ThreadedMotoServer in this process, with the emulation installed; yields its endpoint URL."""
     from moto.server import ThreadedMotoServer
 
-    from .. import shared_loader
+    from .. import fast_exit, shared_loader
     from . import moto_hooks
 
     moto_hooks.install()
     shared_loader.install()
+    fast_exit.skip_final_collection()  # the server's process holds moto's and the models' heap to its end
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
     server.start()
