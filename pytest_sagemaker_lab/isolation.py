@@ -17,6 +17,11 @@ from .backends import offline_environment
 # Passed through from the grader: what a Python process needs to start and print, nothing more.
 ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SYSTEMROOT", "TMPDIR", "TEMP", "TMP",
              "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+# Graded side by side (-n), kernels share the cores with each other and with the emulated jobs, so
+# threads that spin while they wait burn the time another process needs. OpenMP's wait, and OpenBLAS's
+# (numpy's and scipy's pools each spin ~0.1 s of a core after import: 2**28 cycles; 2**4 is its least):
+# both still run their teams, they only sleep at once when idle.
+SHARED_CORES = {"OMP_WAIT_POLICY": "PASSIVE", "OPENBLAS_THREAD_TIMEOUT": "4"}
 SITECUSTOMIZE = "import pytest_sagemaker_lab.child_bootstrap  # noqa: F401\n"
 
 
@@ -38,7 +43,7 @@ def child_environment(region: str, endpoint: str | None, home: Path, bootstrap: 
         env.update({name: value for name, value in os.environ.items() if name.startswith("AWS_")})
         env.update({"AWS_DEFAULT_REGION": region, "AWS_REGION": region, "HOME": os.environ.get("HOME", str(home)),
                     "PYTHONPATH": str(bootstrap), "PYTHONNOUSERSITE": "1", "MPLBACKEND": "Agg",
-                    "SAGEMAKER_LAB_GRADING": "1", "SAGEMAKER_LAB_GUARD": json.dumps(live_guard)})
+                    "SAGEMAKER_LAB_GRADING": "1", "SAGEMAKER_LAB_GUARD": json.dumps(live_guard), **SHARED_CORES})
         return env
     env.update(offline_environment(region))
     home.mkdir(parents=True, exist_ok=True)
@@ -49,8 +54,6 @@ def child_environment(region: str, endpoint: str | None, home: Path, bootstrap: 
         "PYTHONNOUSERSITE": "1",
         "MPLBACKEND": "Agg",
         "SAGEMAKER_LAB_GRADING": "1",  # lets a notebook know it is being graded, as NBGRADER_EXECUTION does
-        # Graded side by side (-n), kernels share the cores with each other and with the emulated jobs:
-        # OpenMP threads that spin while they wait would burn the time the other processes need.
-        "OMP_WAIT_POLICY": "PASSIVE",
+        **SHARED_CORES,
     })
     return env

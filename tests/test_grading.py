@@ -220,12 +220,23 @@ def test_shipped_notebooks_match_their_percent_sources(name):
 def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     """No connection leaves 127.0.0.1 from the kernel itself: the guard is installed there at start-up
     (a name lookup is refused before any packet is sent), and the SDK's telemetry is switched off. The
-    kernel's sessions share one botocore loader, and its OpenMP threads sleep rather than spin when they
-    wait (kernels graded side by side share the cores)."""
+    kernel's sessions share one botocore loader, and its OpenMP and OpenBLAS threads sleep rather than
+    spin when they wait (kernels graded side by side share the cores)."""
     folder = pytester.mkdir("class")
     nb = nbformat.v4.new_notebook()
     telemetry = "sagemaker.telemetry" if SDK_MAJOR == 2 else "sagemaker.core.telemetry"
     nb.cells = [nbformat.v4.new_code_cell(
+        # CPU of every thread but this one, over numpy's import and a pause (its BLAS pool spins after it).
+        "import glob, os, sys, threading, time\n"
+        "def others():\n"
+        "    me = threading.get_native_id()\n"
+        "    return sum(int(open(f'{task}/schedstat').read().split()[0]) for task in glob.glob('/proc/self/task/*')\n"
+        "               if int(os.path.basename(task)) != me) / 1e9\n"
+        "print('numpy before:', 'numpy' in sys.modules)\n"
+        "before = others()\n"
+        "import numpy\n"
+        "time.sleep(0.3)\n"
+        "print('blas spin:', round(others() - before, 3))\n"), nbformat.v4.new_code_cell(
         "import socket\n"
         "print('connect:', socket.socket.connect.__name__)\n"
         "try:\n"
@@ -237,7 +248,7 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
         "print('telemetry:', telemetry_logging._send_telemetry_request.__name__)\n"
         "import os, botocore.session\n"
         "print('loader:', botocore.session.create_loader.__name__)\n"
-        "print('omp:', os.environ.get('OMP_WAIT_POLICY'))\n")]
+        "print('omp:', os.environ.get('OMP_WAIT_POLICY'), os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n")]
     nbformat.write(nb, folder / "probe.ipynb")
     _grade(pytester, folder)
     executed = nbformat.read(pytester.path / "out" / "executed" / "probe.ipynb", as_version=4)
@@ -246,4 +257,8 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     assert "lookup: refused: pytest-sagemaker-lab offline mode blocked a connection" in printed
     assert "telemetry: _no_telemetry" in printed
     assert "loader: _shared_create_loader" in printed
-    assert "omp: PASSIVE" in printed
+    assert "omp: PASSIVE 4" in printed
+    first = "".join(o.get("text", "") + "".join(o.get("traceback", [])) for o in executed.cells[-2].outputs)
+    assert "numpy before: False" in first  # else its pool had spun already, before it was measured
+    spun = float(re.search(r"blas spin: (\S+)", first).group(1))
+    assert spun < 0.05  # each of numpy's BLAS threads spun ~0.1 s of CPU when its wait was not cut short
