@@ -7,6 +7,7 @@ import sys
 import pytest
 
 from pytest_sagemaker_lab import checks, probes
+from pytest_sagemaker_lab.isolation import SHARED_CORES
 from pytest_sagemaker_lab.messages import StageFailure
 
 GOOD = {"python": sys.executable, "xgboost": "3.2.0", "trees": 8, "train_seconds": 0.1, "threads_at_work": 3,
@@ -58,10 +59,9 @@ def test_threads_at_work_are_those_that_shared_the_work():
 
 
 MEASURE = """
-import sys, time
+import sys
 from pytest_sagemaker_lab import probes
 import numpy, xgboost
-time.sleep(0.5)  # a freshly started BLAS thread spins for a moment; in a kernel the notebook ran first
 print(probes.train_counting_threads(int(sys.argv[1]), precise=sys.argv[2] == "ns")[2])
 """
 
@@ -76,7 +76,7 @@ def test_a_serial_training_shows_one_thread_at_work_and_a_team_of_two_shows_two(
 
     if precise and not probes._has_schedstat():
         pytest.skip("no /proc/<pid>/task/<tid>/schedstat here")
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE"}  # as the grader sets for kernels
+    env = {**os.environ, **SHARED_CORES}  # as the grader sets for kernels: waiting threads do not spin
     done = subprocess.run([sys.executable, "-c", MEASURE, str(nthread), "ns" if precise else "ticks"],
                           capture_output=True, text=True, timeout=120, env=env, check=True)
     at_work = int(done.stdout.split()[-1])
@@ -90,3 +90,19 @@ def test_stage_failure_survives_pickling():
     copy = pickle.loads(pickle.dumps(failure))
     assert (copy.message, copy.hint) == (failure.message, failure.hint)
     assert str(copy) == str(failure)
+
+
+def test_a_fresh_interpreter_s_probe_counts_the_openmp_team_only():
+    """numpy's BLAS threads spin for a moment after its import; the probe, run at once, must not count
+    them (it asks them to sleep when idle before numpy is imported)."""
+    import json
+    import os
+    import subprocess
+
+    if not probes._has_schedstat() or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs per-thread CPU in nanoseconds and two cores")
+    env = {name: value for name, value in os.environ.items()
+           if name not in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+    done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.probes"], capture_output=True, text=True,
+                          timeout=120, env=env, check=True)
+    assert json.loads(done.stdout)["threads_at_work"] == probes.PROBE_THREADS
