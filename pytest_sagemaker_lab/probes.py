@@ -92,7 +92,7 @@ def openmp_fix() -> str:
     return "install the Microsoft Visual C++ Redistributable (vcomp140.dll)"
 
 
-def _blas_threads_sleep_when_idle() -> None:
+def blas_threads_sleep_when_idle() -> None:
     """Before numpy is first imported: its OpenBLAS threads (and scipy's) would otherwise spin for about
     0.1 s of a core each after the import, and a training done at once would count one of them at work
     beside the OpenMP team. They still run when there is BLAS work; a value already set is kept."""
@@ -103,7 +103,7 @@ def _blas_threads_sleep_when_idle() -> None:
 def probe() -> dict[str, Any]:
     result: dict[str, Any] = {"python": sys.executable, "platform": sys.platform,
                               "machine": platform.machine(), "cpus": os.cpu_count()}
-    _blas_threads_sleep_when_idle()
+    blas_threads_sleep_when_idle()
     try:
         import xgboost
     except Exception as exc:  # ImportError, or XGBoostError when libomp is missing on macOS

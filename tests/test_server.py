@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
+
+import pytest
 
 from pytest_sagemaker_lab.backends import offline_environment
 from pytest_sagemaker_lab.emulator.server import local_server
@@ -104,3 +107,34 @@ def test_a_process_that_never_exits_its_server_still_ends():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("http://127.0.0.1:")
+
+
+SPIN = textwrap.dedent("""
+    import glob, os, sys, threading, time
+    from pytest_sagemaker_lab.emulator.server import local_server
+
+    def others():  # CPU seconds of every thread but this one
+        me = threading.get_native_id()
+        return sum(int(open(f"{task}/schedstat").read().split()[0]) for task in glob.glob("/proc/self/task/*")
+                   if int(os.path.basename(task)) != me) / 1e9
+
+    with local_server():
+        print("numpy before:", "numpy" in sys.modules)
+        before = others()
+        import numpy, xgboost  # as its first emulated job does (moto_hooks had them already)
+        numpy.ones((64, 64)) @ numpy.ones((64, 64))  # BLAS work on its threads, which then wait
+        time.sleep(0.3)
+        print("spin:", others() - before)
+""")
+
+
+def test_the_server_s_blas_threads_sleep_when_they_wait():
+    """The server's process trains the jobs of the kernels it serves, on the same cores: its numpy
+    BLAS threads (each spun ~0.1 s of a core after import or work) must sleep when idle."""
+    if not os.path.isfile(f"/proc/self/task/{os.getpid()}/schedstat") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs per-thread CPU in nanoseconds and two cores")
+    env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_THREAD_TIMEOUT"}
+    done = subprocess.run([sys.executable, "-c", SPIN], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "numpy before: True" in done.stdout  # imported by the emulation, after the setting was made
+    assert float(done.stdout.split("spin:")[1]) < 0.05, done.stdout
