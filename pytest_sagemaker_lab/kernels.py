@@ -16,9 +16,9 @@ from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import DottedObjectName
+from traitlets import DottedObjectName, Type
 
-IOPUB_JOIN_WAIT = 0.2  # seconds to wait for a request's idle status before asking again
+IOPUB_JOIN_WAIT = 0.05  # seconds to wait for a request's idle status (within ms once joined) before asking again
 KILL_POLL = 0.005  # seconds between looks at a killed kernel's process
 
 
@@ -69,6 +69,9 @@ class PromptKernelClient(AsyncKernelClient):
 
 class PromptKernelManager(AsyncKernelManager):
     client_class = DottedObjectName("pytest_sagemaker_lab.kernels.PromptKernelClient")
+    # What ``client()`` makes: AsyncKernelManager gives this trait a fixed default, so setting
+    # ``client_class`` alone left nbclient with the stock client and its 0.2 s quiet wait.
+    client_factory = Type(klass=PromptKernelClient)
 
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         while await self._async_is_alive():

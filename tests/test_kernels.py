@@ -75,6 +75,12 @@ def test_a_kernel_that_never_answers_times_out():
         asyncio.run(client.wait_for_ready(timeout=0))
 
 
+def test_the_manager_hands_out_the_prompt_client():
+    """nbclient takes its client from the manager's ``client()``: it must be the prompt one, not
+    jupyter_client's stock client with its 0.2 s wait for IOPub to be quiet."""
+    assert type(PromptKernelManager(kernel_name="python3").client()) is PromptKernelClient
+
+
 @pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads process states from /proc")
 def test_a_real_kernel_runs_a_cell_and_is_killed_with_its_process_group():
     """What a learner's cell started dies with the kernel (SIGKILL to its process group)."""
