@@ -71,6 +71,22 @@ def _machine_floor(env: dict[str, str], pairs: int = 3) -> float:
     return ratios[len(ratios) // 2]
 
 
+def _errors(report: Path) -> str:
+    """What the failed run's report says went wrong in each submission (the output's tail cuts it)."""
+    import json
+
+    try:
+        submissions = json.loads(report.read_text(encoding="utf-8"))["submissions"]
+    except (OSError, ValueError, KeyError) as exc:
+        return f"(no report to read: {exc})"
+    lines = [f"{entry['name']}: {entry['error']}" for entry in submissions if entry.get("error")]
+    for entry in submissions:
+        for stage in entry.get("stages", []):
+            if stage.get("outcome") == "failed":
+                lines.append(f"{entry['name']} {stage.get('id')}: {stage.get('message')} | {stage.get('detail')}")
+    return "\n".join(lines) or "(the report records no failure)"
+
+
 def main(argv: list[str] | None = None) -> int:
     cli = parser(__doc__.splitlines()[0], repeat=1)
     cli.add_argument("--notebooks", type=int, default=20, help="notebooks in the class (default 20)")
@@ -97,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             paired = alternate(baseline, measured, args.repeat, args.warmup, None if args.quiet else "grading")
         except CommandFailed as exc:
             print(f"grading: FAILED, no measurement: {exc}")
+            print(_errors(Path(scratch) / "report.json"))
             return 2
     label = f"grading {args.notebooks} notebooks with -n 2"
     line, ok = verdict(label, "-n 0", paired, TARGET)
