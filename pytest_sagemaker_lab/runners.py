@@ -21,6 +21,9 @@ from .drivers import PARAMETERS_TAG, injected_source, read_percent_cells
 from .probes import PROBE_MARKER, after_run_code
 
 PROBE_TIMEOUT = 120  # seconds the evidence may take once the submission has run
+# A kernel that dies before it answers is started again (no learner code has run yet): a start can fail
+# for reasons of the moment, such as a port it was given being taken by another process before it bound it.
+KERNEL_START_ATTEMPTS = 3
 
 
 @dataclass
@@ -56,7 +59,7 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
                  executed_dir: Path) -> SubmissionRun:
     import nbformat
     from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
+    from nbclient.exceptions import DeadKernelError
 
     from .kernels import PromptKernelManager
 
@@ -80,39 +83,60 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
                             # Rounded up: the interrupt comes at the deadline, never before it.
                             timeout_func=lambda cell: max(1, math.ceil(deadline - time.monotonic())),
                             resources={"metadata": {"path": str(workdir)}})
-    try:
-        with client.setup_kernel(env=env, cwd=str(workdir)):
-            index = 0
+    # What the kernel process itself writes to its stderr (its start-up errors, C libraries, the learner's
+    # subprocesses) goes to a file, not the grader's terminal; the author's log gets it when the run failed.
+    stderr_path = workdir / "kernel-stderr.txt"
+    with stderr_path.open("wb") as kernel_stderr:
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            started = False
             try:
-                for index, cell in enumerate(nb.cells):
-                    if cell.cell_type != "code":
-                        continue
-                    client.execute_cell(cell, index)
-                    if time.monotonic() >= deadline:
-                        # nbclient interrupted the cell at the deadline and its code swallowed the
-                        # KeyboardInterrupt (SDK 2's telemetry wrapper around fit does): a time-out still.
-                        run.error = _timeout_text(timeout)
-                        run.failed_cell = _learner_cell_number(nb, index, injected_at)
-                        break
-            except CellTimeoutError:
-                run.error = _timeout_text(timeout)
-                run.failed_cell = _learner_cell_number(nb, index, injected_at)
-            except CellExecutionError as exc:
-                run.failed_cell = _learner_cell_number(nb, index, injected_at)
-                if exc.ename == "KeyboardInterrupt" and time.monotonic() >= deadline - 1:
-                    run.error = _timeout_text(timeout)  # the interrupt was nbclient's, at the deadline
-                else:
-                    run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
-            run.evidence = _kernel_evidence(client, source_file)
-    except DeadKernelError as exc:
-        run.error = run.error or f"the kernel died while running the notebook ({exc})"
-    except Exception as exc:  # the kernel would not start, or nbclient failed
-        run.error = run.error or f"the notebook could not be run: {type(exc).__name__}: {exc}"
+                with client.setup_kernel(env=env, cwd=str(workdir), stderr=kernel_stderr):
+                    started = True
+                    _execute(client, nb, run, injected_at, source_file, deadline, timeout)
+            except DeadKernelError as exc:
+                run.error = run.error or f"the kernel died while running the notebook ({exc})"
+            except Exception as exc:  # the kernel would not start, or nbclient failed
+                if not started and attempt < KERNEL_START_ATTEMPTS:
+                    continue  # no learner code ran yet: start it again
+                run.error = run.error or f"the notebook could not be run: {type(exc).__name__}: {exc}"
+            break
+    kernel_log = stderr_path.read_text(encoding="utf-8", errors="replace")
     executed_dir.mkdir(parents=True, exist_ok=True)
     run.executed = executed_dir / path.name
     nbformat.write(nb, run.executed)
     run.log = "\n".join(_outputs_text(cell) for cell in nb.cells if cell.cell_type == "code")
+    if run.error and kernel_log.strip():  # what the author needs when the kernel itself failed
+        run.log += f"\n--- the kernel's stderr ---\n{kernel_log}"
     return run
+
+
+def _execute(client: Any, nb: Any, run: SubmissionRun, injected_at: int, source_file: Path, deadline: float,
+             timeout: float) -> None:
+    """Run the code cells in order until one fails or the deadline passes, then take the evidence."""
+    from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+    index = 0
+    try:
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            client.execute_cell(cell, index)
+            if time.monotonic() >= deadline:
+                # nbclient interrupted the cell at the deadline and its code swallowed the
+                # KeyboardInterrupt (SDK 2's telemetry wrapper around fit does): a time-out still.
+                run.error = _timeout_text(timeout)
+                run.failed_cell = _learner_cell_number(nb, index, injected_at)
+                break
+    except CellTimeoutError:
+        run.error = _timeout_text(timeout)
+        run.failed_cell = _learner_cell_number(nb, index, injected_at)
+    except CellExecutionError as exc:
+        run.failed_cell = _learner_cell_number(nb, index, injected_at)
+        if exc.ename == "KeyboardInterrupt" and time.monotonic() >= deadline - 1:
+            run.error = _timeout_text(timeout)  # the interrupt was nbclient's, at the deadline
+        else:
+            run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
+    run.evidence = _kernel_evidence(client, source_file)
 
 
 def _learner_cell_number(nb: Any, index: int, injected_at: int) -> int:
