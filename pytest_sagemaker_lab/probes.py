@@ -92,12 +92,17 @@ def openmp_fix() -> str:
     return "install the Microsoft Visual C++ Redistributable (vcomp140.dll)"
 
 
+# OpenBLAS threads (numpy's pool, scipy's) spin 2**28 cycles, about 0.1 s of a core, each time they fall
+# idle, after the import included; 2**4 is the least it takes. They still run when there is BLAS work.
+QUIET_BLAS = {"OPENBLAS_THREAD_TIMEOUT": "4"}
+
+
 def blas_threads_sleep_when_idle() -> None:
-    """Before numpy is first imported: its OpenBLAS threads (and scipy's) would otherwise spin for about
-    0.1 s of a core each after the import, and a training done at once would count one of them at work
-    beside the OpenMP team. They still run when there is BLAS work; a value already set is kept."""
+    """Before numpy is first imported (OpenBLAS reads it once): without it, a training done at once would
+    count a spinning BLAS thread at work beside the OpenMP team. A value already set is kept."""
     if "numpy" not in sys.modules:
-        os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+        for name, value in QUIET_BLAS.items():
+            os.environ.setdefault(name, value)
 
 
 def probe() -> dict[str, Any]:

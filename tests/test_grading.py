@@ -227,11 +227,11 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     telemetry = "sagemaker.telemetry" if SDK_MAJOR == 2 else "sagemaker.core.telemetry"
     nb.cells = [nbformat.v4.new_code_cell(
         # CPU of every thread but this one, over numpy's import and a pause (its BLAS pool spins after it).
-        "import glob, os, sys, threading, time\n"
+        "import sys, threading, time\n"
+        "from pytest_sagemaker_lab.probes import _thread_cpu\n"
         "def others():\n"
-        "    me = threading.get_native_id()\n"
-        "    return sum(int(open(f'{task}/schedstat').read().split()[0]) for task in glob.glob('/proc/self/task/*')\n"
-        "               if int(os.path.basename(task)) != me) / 1e9\n"
+        "    me = str(threading.get_native_id())\n"
+        "    return sum(used for task, used in _thread_cpu(precise=True).items() if task != me) / 1e9\n"
         "print('numpy before:', 'numpy' in sys.modules)\n"
         "before = others()\n"
         "import numpy\n"

@@ -10,6 +10,7 @@ import textwrap
 
 import pytest
 
+from pytest_sagemaker_lab import probes
 from pytest_sagemaker_lab.backends import offline_environment
 from pytest_sagemaker_lab.emulator.server import local_server
 
@@ -110,13 +111,13 @@ def test_a_process_that_never_exits_its_server_still_ends():
 
 
 SPIN = textwrap.dedent("""
-    import glob, os, sys, threading, time
+    import sys, threading, time
     from pytest_sagemaker_lab.emulator.server import local_server
+    from pytest_sagemaker_lab.probes import _thread_cpu
 
     def others():  # CPU seconds of every thread but this one
-        me = threading.get_native_id()
-        return sum(int(open(f"{task}/schedstat").read().split()[0]) for task in glob.glob("/proc/self/task/*")
-                   if int(os.path.basename(task)) != me) / 1e9
+        me = str(threading.get_native_id())
+        return sum(used for task, used in _thread_cpu(precise=True).items() if task != me) / 1e9
 
     with local_server():
         print("numpy before:", "numpy" in sys.modules)
@@ -131,7 +132,7 @@ SPIN = textwrap.dedent("""
 def test_the_server_s_blas_threads_sleep_when_they_wait():
     """The server's process trains the jobs of the kernels it serves, on the same cores: its numpy
     BLAS threads (each spun ~0.1 s of a core after import or work) must sleep when idle."""
-    if not os.path.isfile(f"/proc/self/task/{os.getpid()}/schedstat") or (os.cpu_count() or 1) < 2:
+    if not probes._has_schedstat() or (os.cpu_count() or 1) < 2:
         pytest.skip("needs per-thread CPU in nanoseconds and two cores")
     env = {name: value for name, value in os.environ.items() if name != "OPENBLAS_THREAD_TIMEOUT"}
     done = subprocess.run([sys.executable, "-c", SPIN], capture_output=True, text=True, timeout=120, env=env)
