@@ -43,7 +43,7 @@ LAB = REPO_ROOT / "lab_steps" / "lab4_1"
 
 def _folder(root: Path, count: int) -> Path:
     sys.path.insert(0, str(REPO_ROOT))
-    from pytest_sagemaker_lab import sdk
+    from pytest_sagemaker_lab.grading import sdk
 
     reference = LAB / f"solution_sdk{sdk.major(sdk.installed()) or 2}.ipynb"
     folder = root / "class"

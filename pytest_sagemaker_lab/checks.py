@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .grading.probes import PROBE_THREADS, openmp_fix
 from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, fail
-from .probes import PROBE_THREADS, openmp_fix
 from .spec import ChannelSpec, LabSpec
 
 MODEL_MEMBER = "xgboost-model"

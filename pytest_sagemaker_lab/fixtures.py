@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
+from .grading.submissions import Submission
 from .state import EVIDENCE_KEY, IDENTITY_KEY, NOTICES_KEY, SERVER_KEY, SETTINGS_KEY
-from .submissions import Submission
 
 
 def _spec_for(node: pytest.Item | pytest.Collector):
@@ -68,7 +68,7 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
                         f"s3://{world.bucket}/{world.prefix}/")
     elif lab_submission.kind == "submission":
         from .backends import served_world
-        from .submissions import literal_assignments, submission_source
+        from .grading.submissions import literal_assignments, submission_source
 
         source = submission_source(lab_submission.path)
         named = tuple(literal_assignments(source, "bucket_name")[-1:])  # the bucket it ends up using
@@ -81,7 +81,7 @@ def lab_world(request: pytest.FixtureRequest, lab_spec, lab_submission: Submissi
 
 def solution_variant(spec, requested: str) -> str:
     """The SDK major of the reference solution to run: the one asked for, else the installed SDK's."""
-    from . import sdk
+    from .grading import sdk
 
     if requested in ("2", "3"):
         return requested
@@ -176,8 +176,8 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
     import datetime
 
     from .drivers import LabRun, parameter_values
-    from .isolation import bootstrap_directory, child_environment
-    from .runners import run_notebook, run_python
+    from .grading.environment import bootstrap_directory, child_environment
+    from .grading.runners import run_notebook, run_python
 
     settings = request.config.stash[SETTINGS_KEY]
     workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
@@ -202,8 +202,8 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
 @pytest.fixture(scope="module")
 def lab_sdk_probe(lab_run) -> dict[str, Any] | None:
     """Which SageMaker SDK is installed where the lab runs, and what the lab's code needs of it."""
-    from .sdk import probe
-    from .submissions import submission_source
+    from .grading.sdk import probe
+    from .grading.submissions import submission_source
 
     if lab_run.evidence is not None:
         return lab_run.evidence["sdk"]
@@ -222,7 +222,7 @@ def lab_evidence(request: pytest.FixtureRequest) -> list[str]:
 def lab_probe(request: pytest.FixtureRequest, lab_submission: Submission) -> dict[str, Any]:
     """Evidence from the interpreter that runs the lab: xgboost, its OpenMP runtime, its threads.
     For a learner's submission, taken in its kernel after it ran (did *it* import xgboost?)."""
-    from .probes import probe
+    from .grading.probes import probe
 
     if lab_submission.kind != "submission":
         return probe()

@@ -13,6 +13,7 @@ import pytest
 
 from . import options, stages
 from .fixtures import *  # noqa: F403 - registers the fixtures with pytest
+from .grading.submissions import submissions_for
 from .report import PROPERTY, Gradebook, StageResult
 from .stages import StageBook, StageKey
 from .state import (
@@ -24,7 +25,6 @@ from .state import (
     STAGEBOOK_KEY,
     SUBMISSIONS_KEY,
 )
-from .submissions import submissions_for
 
 MARKERS = (
     stages.MARKER_DOC,

@@ -23,13 +23,14 @@ with contextlib.suppress(ImportError):
 # pytester's in-process runs drop the modules they imported, but a package keeps its attributes: a
 # later run would then mix old and new copies of the plugin's modules (and their exception classes).
 # Importing them here keeps one copy for the whole session; the SDK is imported once, offline.
-from pytest_sagemaker_lab import backends, checks, drivers, messages, probes  # noqa: E402, F401
+from pytest_sagemaker_lab import backends, checks, drivers, messages  # noqa: E402, F401
 from pytest_sagemaker_lab.emulator import moto_hooks, training_job  # noqa: E402, F401
+from pytest_sagemaker_lab.grading import probes  # noqa: E402, F401
 
 from .jobs import TRAIN_CSV  # noqa: E402
 
 with backends.patched_environ(backends.offline_environment("us-east-1"), remove=backends._CREDENTIAL_VARIABLES):
-    from pytest_sagemaker_lab import sdk
+    from pytest_sagemaker_lab.grading import sdk
 
     if sdk.major(sdk.installed()) == 3:
         import sagemaker.core.resources

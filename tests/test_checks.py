@@ -6,8 +6,9 @@ import sys
 
 import pytest
 
-from pytest_sagemaker_lab import checks, probes
-from pytest_sagemaker_lab.isolation import SHARED_CORES
+from pytest_sagemaker_lab import checks
+from pytest_sagemaker_lab.grading import probes
+from pytest_sagemaker_lab.grading.environment import SHARED_CORES
 from pytest_sagemaker_lab.messages import StageFailure
 
 GOOD = {"python": sys.executable, "xgboost": "3.2.0", "trees": 8, "train_seconds": 0.1, "threads_at_work": 3,
@@ -60,7 +61,7 @@ def test_threads_at_work_are_those_that_shared_the_work():
 
 MEASURE = """
 import sys
-from pytest_sagemaker_lab import probes
+from pytest_sagemaker_lab.grading import probes
 import numpy, xgboost
 print(probes.train_counting_threads(int(sys.argv[1]), precise=sys.argv[2] == "ns")[2])
 """
@@ -103,6 +104,6 @@ def test_a_fresh_interpreter_s_probe_counts_the_openmp_team_only():
         pytest.skip("needs per-thread CPU in nanoseconds and two cores")
     env = {name: value for name, value in os.environ.items()
            if name not in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
-    done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.probes"], capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.grading.probes"], capture_output=True, text=True,
                           timeout=120, env=env, check=True)
     assert json.loads(done.stdout)["threads_at_work"] == probes.PROBE_THREADS

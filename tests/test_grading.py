@@ -228,7 +228,7 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     nb.cells = [nbformat.v4.new_code_cell(
         # CPU of every thread but this one, over numpy's import and a pause (its BLAS pool spins after it).
         "import sys, threading, time\n"
-        "from pytest_sagemaker_lab.probes import _thread_cpu\n"
+        "from pytest_sagemaker_lab.grading.probes import _thread_cpu\n"
         "def others():\n"
         "    me = str(threading.get_native_id())\n"
         "    return sum(used for task, used in _thread_cpu(precise=True).items() if task != me) / 1e9\n"

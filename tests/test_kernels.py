@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from pytest_sagemaker_lab.kernels import PromptKernelClient, PromptKernelManager
+from pytest_sagemaker_lab.grading.kernels import PromptKernelClient, PromptKernelManager
 
 
 class _Channel:

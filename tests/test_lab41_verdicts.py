@@ -154,7 +154,7 @@ def test_order_holds_under_xdist_and_randomly(lab_copy, flag):
 def test_code_for_the_other_sdk_major_gets_the_stage_message_not_a_traceback(lab_copy, outcomes):
     """The lab's code names SDK modules the installed SDK lacks: the SDK stage says which and how to fix
     it, and the stages that need the SDK are skipped, naming it."""
-    from pytest_sagemaker_lab import sdk
+    from pytest_sagemaker_lab.grading import sdk
 
     installed = sdk.major(sdk.installed())
     foreign = ("from sagemaker.train import ModelTrainer" if installed == 2

@@ -7,7 +7,7 @@ import textwrap
 
 import nbformat
 
-from pytest_sagemaker_lab.runners import KERNEL_START_ATTEMPTS, run_notebook
+from pytest_sagemaker_lab.grading.runners import KERNEL_START_ATTEMPTS, run_notebook
 
 # A sitecustomize that kills the kernel process at start-up while `deaths` (a counter file) allows it.
 DYING_START = textwrap.dedent("""

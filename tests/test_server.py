@@ -10,9 +10,9 @@ import textwrap
 
 import pytest
 
-from pytest_sagemaker_lab import probes
 from pytest_sagemaker_lab.backends import offline_environment
 from pytest_sagemaker_lab.emulator.server import local_server
+from pytest_sagemaker_lab.grading import probes
 
 CLIENT = textwrap.dedent("""
     import json, time
@@ -113,7 +113,7 @@ def test_a_process_that_never_exits_its_server_still_ends():
 SPIN = textwrap.dedent("""
     import sys, threading, time
     from pytest_sagemaker_lab.emulator.server import local_server
-    from pytest_sagemaker_lab.probes import _thread_cpu
+    from pytest_sagemaker_lab.grading.probes import _thread_cpu
 
     def others():  # CPU seconds of every thread but this one
         me = str(threading.get_native_id())

@@ -22,7 +22,7 @@ LOOPBACK = "127.0.0.1"
 @contextlib.contextmanager
 def local_server(port: int = 0) -> Iterator[str]:
     """A ThreadedMotoServer in this process, with the emulation installed; yields its endpoint URL."""
-    from ..probes import blas_threads_sleep_when_idle
+    from ..grading.probes import blas_threads_sleep_when_idle
 
     blas_threads_sleep_when_idle()  # before the emulation imports numpy: its jobs share the cores with kernels
     from moto.server import ThreadedMotoServer

@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from .backends import offline_environment
+from ..backends import offline_environment
 from .probes import QUIET_BLAS
 
 # Passed through from the grader: what a Python process needs to start and print, nothing more.
@@ -22,7 +22,7 @@ ALLOWLIST = ("PATH", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ", "TERM", "SY
 # threads that spin while they wait burn the time another process needs: OpenMP's and OpenBLAS's
 # still run their teams, they only sleep at once when idle.
 SHARED_CORES = {"OMP_WAIT_POLICY": "PASSIVE", **QUIET_BLAS}
-SITECUSTOMIZE = "import pytest_sagemaker_lab.child_bootstrap  # noqa: F401\n"
+SITECUSTOMIZE = "import pytest_sagemaker_lab.grading.bootstrap  # noqa: F401\n"
 
 
 def bootstrap_directory(root: Path) -> Path:

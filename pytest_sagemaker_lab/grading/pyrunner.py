@@ -1,4 +1,4 @@
-"""Runs a learner's .py file in this (child) process: ``python -m pytest_sagemaker_lab.pyrunner FILE
+"""Runs a learner's .py file in this (child) process: ``python -m pytest_sagemaker_lab.grading.pyrunner FILE
 PARAMETERS.json RESULT.json``. The file's cells run in order with the parameters injected papermill-
 style; whatever it raises is recorded, then the evidence the stages need is taken and written out."""
 
@@ -9,7 +9,7 @@ import sys
 import traceback
 from pathlib import Path
 
-from .drivers import read_percent_cells, with_parameters
+from ..drivers import read_percent_cells, with_parameters
 from .probes import after_run
 
 

@@ -1,6 +1,6 @@
 """Probes of the interpreter that runs a lab: is xgboost there, and does it train with OpenMP threads?
 
-``python -m pytest_sagemaker_lab.probes`` prints the probe as JSON, so the same evidence can be taken
+``python -m pytest_sagemaker_lab.grading.probes`` prints the probe as JSON, so the same evidence can be taken
 from another interpreter (a learner's kernel) as from this one.
 """
 
@@ -163,6 +163,6 @@ def after_run_code(source_path: str) -> str:
     return (
         "import json as _json\n"
         "from pathlib import Path as _Path\n"
-        "from pytest_sagemaker_lab.probes import PROBE_MARKER as _M, after_run as _after_run\n"
+        "from pytest_sagemaker_lab.grading.probes import PROBE_MARKER as _M, after_run as _after_run\n"
         f"print(_M + _json.dumps(_after_run(globals(), _Path({source_path!r}).read_text(encoding='utf-8'))))\n"
     )

@@ -68,7 +68,7 @@ class PromptKernelClient(AsyncKernelClient):
 
 
 class PromptKernelManager(AsyncKernelManager):
-    client_class = DottedObjectName("pytest_sagemaker_lab.kernels.PromptKernelClient")
+    client_class = DottedObjectName("pytest_sagemaker_lab.grading.kernels.PromptKernelClient")
     # What ``client()`` makes: AsyncKernelManager gives this trait a fixed default, so setting
     # ``client_class`` alone left nbclient with the stock client and its 0.2 s quiet wait.
     client_factory = Type(klass=PromptKernelClient)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .drivers import PARAMETERS_TAG, injected_source, read_percent_cells
+from ..drivers import PARAMETERS_TAG, injected_source, read_percent_cells
 from .probes import PROBE_MARKER, after_run_code
 
 PROBE_TIMEOUT = 120  # seconds the evidence may take once the submission has run
@@ -186,7 +186,8 @@ def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str,
     parameters = workdir / "parameters.json"
     parameters.write_text(json.dumps(values), encoding="utf-8")
     result_file = workdir / "result.json"
-    command = [sys.executable, "-m", "pytest_sagemaker_lab.pyrunner", str(path), str(parameters), str(result_file)]
+    command = [sys.executable, "-m", "pytest_sagemaker_lab.grading.pyrunner", str(path), str(parameters),
+               str(result_file)]
     try:
         done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)

@@ -83,6 +83,6 @@ def submission_source(path: Path) -> str:
         except (ValueError, OSError):
             return ""
         return "\n".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
-    from .drivers import read_percent_cells
+    from ..drivers import read_percent_cells
 
     return "".join(cell.source for cell in read_percent_cells(path))
