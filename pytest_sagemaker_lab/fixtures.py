@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from .grading.submissions import Submission
-from .state import EVIDENCE_KEY, IDENTITY_KEY, NOTICES_KEY, SERVER_KEY, SETTINGS_KEY
+from .state import EVIDENCE_KEY, IDENTITY_KEY, NOTICES_KEY, SANDBOX_KEY, SERVER_KEY, SETTINGS_KEY, SOCKET_KEY
 
 
 def _spec_for(node: pytest.Item | pytest.Collector):
@@ -165,6 +165,27 @@ def _server(config: pytest.Config) -> str:
     return config.stash[SERVER_KEY][1]
 
 
+def _submission_socket(config: pytest.Config) -> str:
+    """The same server's world on a Unix socket, the one way out of a sandbox (per process)."""
+    if SOCKET_KEY not in config.stash:
+        import shutil
+        import tempfile
+
+        from .emulator.server import submission_socket
+
+        _server(config)
+        folder = tempfile.mkdtemp(prefix="sml-aws-", dir="/tmp" if Path("/tmp").is_dir() else None)
+        manager = submission_socket(str(Path(folder) / "aws.sock"))
+        config.stash[SOCKET_KEY] = manager.__enter__()
+
+        def close() -> None:
+            manager.__exit__(None, None, None)
+            shutil.rmtree(folder, ignore_errors=True)
+
+        config.add_cleanup(close)
+    return config.stash[SOCKET_KEY]
+
+
 def executed_directory(config: pytest.Config) -> Path:
     """Where executed notebooks go: beside the report, or ./lab-executed without one."""
     report = config.stash[SETTINGS_KEY]["lab_report"]
@@ -172,31 +193,88 @@ def executed_directory(config: pytest.Config) -> Path:
     return (base / report).parent / "executed" if report else base / "lab-executed"
 
 
+def limits_of(settings) -> Any:
+    from .grading.sandbox import Limits
+
+    return Limits(memory_mb=int(settings["lab_max_memory"]), processes=int(settings["lab_max_processes"]),
+                  file_size_mb=int(settings["lab_max_file_size"]), disk_mb=int(settings["lab_max_disk"]),
+                  output_kb=int(settings["lab_max_output"]), grace=float(settings["lab_kill_grace"]))
+
+
+def _confinement(config: pytest.Config, world) -> Any:
+    """How this process's submissions are confined: the sandbox the run resolved, or none."""
+    from .grading.runners import Confinement
+    from .grading.sandbox import Sandbox, find_bwrap, worker_uid
+
+    settings = config.stash[SETTINGS_KEY]
+    limits = limits_of(settings)
+    if config.stash[SANDBOX_KEY] == "none":
+        return Confinement(sandbox=None, limits=limits)
+    sandbox = Sandbox(bwrap=find_bwrap() or "bwrap", limits=limits, uid=worker_uid(), network=world.live)
+    return Confinement(sandbox=sandbox, limits=limits, aws_socket=None if world.live else _submission_socket(config))
+
+
+def _evidence_command(config: pytest.Config, confinement) -> list[str]:
+    """The evidence process: the same interpreter, isolated, in a sandbox of its own (no network, a uid
+    of its own) when submissions are sandboxed."""
+    import dataclasses
+
+    from .grading.evidence import command
+    from .grading.runners import Confinement
+    from .grading.sandbox import EVIDENCE_UID_BASE, worker_uid
+
+    if confinement.sandbox is None:
+        return command()
+    sandbox = dataclasses.replace(confinement.sandbox, uid=worker_uid(EVIDENCE_UID_BASE), network=False)
+    return Confinement(sandbox=sandbox, limits=confinement.limits).wrap(command(), None)
+
+
 def _run_submission(request: pytest.FixtureRequest, world, submission: Submission):
     import datetime
 
     from .drivers import LabRun, parameter_values
-    from .grading.environment import bootstrap_directory, child_environment
+    from .grading.environment import child_environment
+    from .grading.evidence import evidence_process
     from .grading.runners import run_notebook, run_python
+    from .grading.sandbox import ENDPOINT_PORT, HOME_INSIDE
 
     settings = request.config.stash[SETTINGS_KEY]
     workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
-    guard = None
+    confinement = _confinement(request.config, world)
+    sandboxed = confinement.sandbox is not None
+    guard = credentials = None
     if world.live:
         guard = {"max_runtime": world.guard.max_runtime, "instance_types": list(world.guard.instance_types)}
-    env = child_environment(world.region, world.endpoint, workdir / "home", bootstrap_directory(workdir), guard)
+        credentials = _resolved_credentials(world) if sandboxed else None
+    endpoint = f"http://127.0.0.1:{ENDPOINT_PORT}" if sandboxed else world.endpoint
+    home = Path(HOME_INSIDE) if sandboxed else workdir / "home"
+    env = child_environment(world.region, endpoint, home, sandboxed, guard, credentials)
     runner = run_notebook if submission.path.suffix == ".ipynb" else run_python
     started = datetime.datetime.now(datetime.timezone.utc)
     run = runner(submission.path, workdir, env, parameter_values(world), float(settings["lab_timeout"]),
-                 executed_directory(request.config))
+                 executed_directory(request.config), confinement)
     if world.live and run.error and run.error.startswith("timed out"):
         from .live import harness_jobs_since, stop_jobs
 
         sagemaker = world.client("sagemaker")
         stopped = stop_jobs(sagemaker, harness_jobs_since(sagemaker, started))
         run.error += f"; stopped {', '.join(stopped) or 'no running job'}"
+    evidence: dict[str, Any] = {"variables": run.variables}
+    try:
+        evidence.update(evidence_process(_evidence_command(request.config, confinement)).evidence(run.ran, run.code))
+    except Exception as exc:  # said by the stages that needed it
+        evidence["error"] = f"{type(exc).__name__}: {exc}"
     return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,
-                  failed_cell=run.failed_cell, output=run.log, evidence=run.evidence, executed=run.executed)
+                  failed_cell=run.failed_cell, output=run.log, evidence=evidence, executed=run.executed)
+
+
+def _resolved_credentials(world) -> dict[str, str]:
+    """--live in a sandbox, which sees no ~/.aws: the credentials the grader's chain resolved."""
+    frozen = world.session().get_credentials().get_frozen_credentials()
+    found = {"AWS_ACCESS_KEY_ID": frozen.access_key, "AWS_SECRET_ACCESS_KEY": frozen.secret_key}
+    if frozen.token:
+        found["AWS_SESSION_TOKEN"] = frozen.token
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -206,6 +284,8 @@ def lab_sdk_probe(lab_run) -> dict[str, Any] | None:
     from .grading.submissions import submission_source
 
     if lab_run.evidence is not None:
+        if "sdk" not in lab_run.evidence:
+            raise RuntimeError(f"no evidence could be taken about the submission: {lab_run.evidence.get('error')}")
         return lab_run.evidence["sdk"]
     if lab_run.source is None:
         return None
@@ -227,9 +307,9 @@ def lab_probe(request: pytest.FixtureRequest, lab_submission: Submission) -> dic
     if lab_submission.kind != "submission":
         return probe()
     run = request.getfixturevalue("lab_run")
-    if run.evidence is None:
-        return {"python": "the submission's interpreter",
-                "import_error": f"no evidence could be taken: the submission did not finish ({run.error})"}
+    if run.evidence is None or "probe" not in run.evidence:
+        why = (run.evidence or {}).get("error", "none was taken")
+        return {"python": "the submission's interpreter", "import_error": f"no evidence could be taken: {why}"}
     return {**run.evidence["probe"], "imported_by_lab": run.evidence["imported_by_lab"]}
 
 

@@ -100,6 +100,21 @@ OPTIONS: tuple[Option, ...] = (
            "the data it uploaded); nothing else", default=False, kind="bool"),
     Option("--lab-timeout", "seconds one submission may run before it is stopped (default: 600)",
            default=600.0, kind="float", metavar="SECONDS"),
+    Option("--lab-sandbox", "how submissions are isolated: auto or bwrap (a bubblewrap sandbox each; grading "
+           "refuses to start where none can be made), or none (not isolated: only for code you trust)",
+           default="auto", choices=("auto", "bwrap", "none"), metavar="auto|bwrap|none"),
+    Option("--lab-max-memory", "address space each process of a submission may use, in MiB (default: 4096)",
+           default=4096.0, kind="float", metavar="MIB"),
+    Option("--lab-max-processes", "processes and threads a submission may run at once (default: 512)",
+           default=512.0, kind="float", metavar="N"),
+    Option("--lab-max-file-size", "the largest file a submission may write, in MiB (default: 256)",
+           default=256.0, kind="float", metavar="MIB"),
+    Option("--lab-max-disk", "size of a submission's private HOME and of its /tmp, each, in MiB (default: 512)",
+           default=512.0, kind="float", metavar="MIB"),
+    Option("--lab-max-output", "output of a submission kept in its executed notebook and log, in KiB "
+           "(default: 1024)", default=1024.0, kind="float", metavar="KIB"),
+    Option("--lab-kill-grace", "seconds between the interrupt at a submission's deadline and the kill of its "
+           "sandbox (default: 5)", default=5.0, kind="float", metavar="SECONDS"),
 )
 
 BY_INI = {option.ini: option for option in OPTIONS}

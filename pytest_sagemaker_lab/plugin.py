@@ -21,6 +21,7 @@ from .state import (
     GRADEBOOK_KEY,
     IDENTITY_KEY,
     NOTICES_KEY,
+    SANDBOX_KEY,
     SETTINGS_KEY,
     STAGEBOOK_KEY,
     SUBMISSIONS_KEY,
@@ -46,10 +47,37 @@ def pytest_configure(config: pytest.Config) -> None:
                             r"ignore:Exception\(AccessDenied\) with code AccessDenied:UserWarning")
     settings = config.stash[SETTINGS_KEY] = options.resolve(config)
     config.stash[SUBMISSIONS_KEY] = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
+    config.stash[SANDBOX_KEY] = _isolation(settings)
     config.stash[STAGEBOOK_KEY] = StageBook()
     config.stash[GRADEBOOK_KEY] = Gradebook()
     config.pluginmanager.register(_ReportCollector(config), "sagemaker_lab_report")
     _keep_labs_together_under_xdist(config)
+
+
+def _isolation(settings: options.Settings) -> str:
+    """How learners' submissions are isolated: "bwrap", or "none" when asked for; grading refuses to
+    start when no sandbox can be made. The reference run is the course's own code and needs none."""
+    if not settings["lab_submission"]:
+        return "none"
+    from .grading.sandbox import SandboxUnavailable, resolve_mode
+
+    try:
+        return resolve_mode(settings["lab_sandbox"])
+    except SandboxUnavailable as exc:
+        raise pytest.UsageError(str(exc)) from None
+
+
+def _isolation_line(config: pytest.Config) -> str | None:
+    settings = config.stash[SETTINGS_KEY]
+    if not settings["lab_submission"]:
+        return None
+    if config.stash[SANDBOX_KEY] == "none":
+        return ("sagemaker-lab: submissions are NOT isolated (--lab-sandbox none): a submission can read the "
+                "grader's files and environment and change what it is graded on")
+    return (f"sagemaker-lab: submissions isolated in a bubblewrap sandbox each (memory "
+            f"{int(settings['lab_max_memory'])} MiB, {int(settings['lab_max_processes'])} processes, files "
+            f"{int(settings['lab_max_file_size'])} MiB, output {int(settings['lab_max_output'])} KiB, "
+            f"timeout {settings['lab_timeout']:g} s + {settings['lab_kill_grace']:g} s)")
 
 
 def _keep_labs_together_under_xdist(config: pytest.Config) -> None:
@@ -89,6 +117,9 @@ def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:
     identity = config.stash.get(IDENTITY_KEY, None)
     if identity is not None:
         lines.append(f"sagemaker-lab: live as {identity.arn} (account {identity.account}, region {identity.region})")
+    isolation = _isolation_line(config)
+    if isolation:
+        lines.append(isolation)
     for spec in labs:
         region = settings["lab_region"] or (identity.region if identity else spec.region)
         bucket = settings["lab_bucket"] or ("(required with --live)" if settings.live else "sagemaker-lab-data")

@@ -16,3 +16,5 @@ SUBMISSIONS_KEY = pytest.StashKey[list]()  # what this run grades, in order
 NOTICES_KEY = pytest.StashKey[list]()  # lines for the end of the run (what --lab-cleanup deleted)
 IDENTITY_KEY = pytest.StashKey[object]()  # --live: whose credentials, from the preflight
 SERVER_KEY = pytest.StashKey[object]()  # the local moto server submissions run against (per process)
+SOCKET_KEY = pytest.StashKey[str]()  # that server's world on a Unix socket, for sandboxes (per process)
+SANDBOX_KEY = pytest.StashKey[str]()  # how submissions are isolated this run: "bwrap" or "none"

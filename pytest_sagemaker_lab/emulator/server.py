@@ -48,6 +48,52 @@ def local_server(port: int = 0) -> Iterator[str]:
             shared_loader.uninstall()
 
 
+CONTROL_API = "/moto-api"
+
+
+def _refuse_control_api(app: Any) -> Any:
+    """moto's control API (reset, seeding, recordings, state transitions) is the grader's: a submission
+    that could reach it could rewrite the world it is graded on."""
+
+    def guarded(environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith(CONTROL_API):
+            start_response("403 Forbidden", [("Content-Type", "text/plain")])
+            return [b"pytest-sagemaker-lab: moto's control API is not open to submissions\n"]
+        return app(environ, start_response)
+
+    return guarded
+
+
+@contextlib.contextmanager
+def submission_socket(path: str) -> Iterator[str]:
+    """The same moto world as this process's server, on a Unix socket at ``path``: what a sandbox
+    reaches (bind-mounted in; see ``grading.bridge``), with the control API refused."""
+    import os
+
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    app = _refuse_control_api(DomainDispatcherApplication(create_backend_app))
+    server = make_server(f"unix://{path}", 0, app, threaded=True, request_handler=MotoRequestHandler)
+    os.chmod(path, 0o666)  # a sandbox's unprivileged uid connects to it
+    thread = threading.Thread(target=server.serve_forever, name="moto-submission-socket", daemon=True)
+    thread.start()
+    try:
+        yield path
+    finally:
+        if not sys.is_finalizing():
+            stopper = threading.Thread(target=server.shutdown, daemon=True)
+            stopper.start()
+            while stopper.is_alive():  # a connection wakes the serving loop's poll, as in stop_promptly
+                with contextlib.suppress(OSError), socket.socket(socket.AF_UNIX) as wake:
+                    wake.settimeout(0.1)
+                    wake.connect(path)
+                stopper.join(0.01)
+            server.server_close()
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+
+
 def stop_promptly(server: Any) -> None:
     """Stop a ThreadedMotoServer without waiting out its loop's poll.
 

@@ -10,13 +10,14 @@ SUB socket misses what was published before it joined), and a killed kernel is p
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from queue import Empty
 from typing import Any
 
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import DottedObjectName, Type
+from traitlets import DottedObjectName, Int, List, Type, Unicode
 
 IOPUB_JOIN_WAIT = 0.05  # seconds to wait for a request's idle status (within ms once joined) before asking again
 KILL_POLL = 0.005  # seconds between looks at a killed kernel's process
@@ -76,3 +77,29 @@ class PromptKernelManager(AsyncKernelManager):
     async def _async_wait(self, pollinterval: float = 0.1) -> None:
         while await self._async_is_alive():
             await asyncio.sleep(min(pollinterval, KILL_POLL))
+
+
+class SandboxedKernelManager(PromptKernelManager):
+    """A kernel started inside a sandbox: its command is wrapped (``sandbox_argv`` comes first), it
+    talks over Unix sockets (``transport="ipc"``) in a folder bound into the sandbox, since no TCP port
+    crosses a network namespace, and it is interrupted by a message on its control channel, since a
+    signal to the sandbox's outer process does not reach it. Killing the manager's process (bwrap) ends
+    the whole sandbox."""
+
+    sandbox_argv = List(Unicode(), config=True, help="the sandbox's command, before the kernel's own")
+    sandbox_uid = Int(-1, config=True, help="the uid the kernel runs as (a root grader's sandbox), or -1")
+
+    def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
+        return [*self.sandbox_argv, *super().format_kernel_cmd(extra_arguments)]
+
+    def write_connection_file(self, **kwargs: Any) -> None:
+        super().write_connection_file(**kwargs)
+        if self.sandbox_uid >= 0:  # written 0600 by the grader: the kernel's uid must read it
+            os.chown(self.connection_file, self.sandbox_uid, self.sandbox_uid)
+
+    @property
+    def kernel_spec(self) -> Any:
+        spec = super().kernel_spec
+        if spec is not None:
+            spec.interrupt_mode = "message"
+        return spec

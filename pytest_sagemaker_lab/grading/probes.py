@@ -136,33 +136,3 @@ def probe() -> dict[str, Any]:
 
 if __name__ == "__main__":
     json.dump(probe(), sys.stdout)
-
-
-# The variables a lab's stages read back from the learner's process after the run.
-CAPTURED_NAMES = ("bucket_name", "prefix", "role_arn", "region", "training_job_name")
-
-
-def after_run(namespace: dict[str, Any], source: str, names: tuple[str, ...] = CAPTURED_NAMES) -> dict[str, Any]:
-    """Evidence taken inside the process that ran the learner's code, once it has run."""
-    from . import sdk
-
-    imported = "xgboost" in sys.modules  # before probe() imports it
-    variables = {}
-    for name in names:
-        if name in namespace:
-            value = namespace[name]
-            variables[name] = value if isinstance(value, str | int | float | bool | type(None)) else repr(value)
-    return {"imported_by_lab": imported, "probe": probe(), "sdk": sdk.probe(source), "variables": variables}
-
-
-PROBE_MARKER = "SAGEMAKER-LAB-PROBE:"
-
-
-def after_run_code(source_path: str) -> str:
-    """The code a kernel runs (outside the saved notebook) to print ``after_run``'s evidence."""
-    return (
-        "import json as _json\n"
-        "from pathlib import Path as _Path\n"
-        "from pytest_sagemaker_lab.grading.probes import PROBE_MARKER as _M, after_run as _after_run\n"
-        f"print(_M + _json.dumps(_after_run(globals(), _Path({source_path!r}).read_text(encoding='utf-8'))))\n"
-    )

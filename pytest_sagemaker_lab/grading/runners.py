@@ -1,29 +1,77 @@
 """Running a learner's submission: a notebook in a real Jupyter kernel, a .py file in a subprocess.
 
-Both run with the isolated environment of ``isolation``, the lab's parameters injected papermill-style,
-and a deadline for the whole submission. Afterwards the evidence the stages need is taken inside the
-same process (``probes.after_run``). Nothing a submission does can stop the grading of the next one:
-every failure becomes the run's ``error``.
+Both run inside the submission's sandbox (``sandbox``; or unconfined with ``--lab-sandbox none``), with
+the environment of ``environment``, the lab's parameters injected papermill-style, and one deadline for
+the whole submission: at the deadline the code is interrupted, ``grace`` seconds later the sandbox is
+killed with everything in it. Their output is capped and the grader's secrets are redacted from it.
+The evidence the stages judge is taken afterwards, outside the learner's reach (``evidence``). Nothing
+a submission does can stop the grading of the next one: every failure becomes the run's ``error``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import os
+import secrets
+import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..drivers import PARAMETERS_TAG, injected_source, read_percent_cells
-from .probes import PROBE_MARKER, after_run_code
+from .redact import Redactor
+from .sandbox import ENDPOINT_PORT, SOCKET_INSIDE, Limits, Sandbox, interpreter
 
-PROBE_TIMEOUT = 120  # seconds the evidence may take once the submission has run
 # A kernel that dies before it answers is started again (no learner code has run yet): a start can fail
 # for reasons of the moment, such as a port it was given being taken by another process before it bound it.
 KERNEL_START_ATTEMPTS = 3
+CAPTURE_TIMEOUT = 10  # seconds the read-back of the notebook's variables may take
+# The variables a lab's stages read back from the learner's code after the run: where it put things.
+CAPTURED_NAMES = ("bucket_name", "prefix", "role_arn", "region", "training_job_name")
+RUNTIME_ROOT = "/tmp"  # short paths: a Unix socket's path has at most 107 bytes
+
+
+@dataclass
+class Confinement:
+    """How a submission's processes are confined: its sandbox (None: not isolated), its limits, and
+    its way to its AWS world (the Unix socket bound into the sandbox, or the endpoint it calls)."""
+
+    sandbox: Sandbox | None = None
+    limits: Limits = field(default_factory=Limits)
+    aws_socket: str | None = None
+    redactor: Redactor = field(default_factory=Redactor)
+
+    def wrap(self, argv: list[str], runtime: Path | None) -> list[str]:
+        """``argv`` inside the sandbox, behind the bridge to the submission's AWS world."""
+        if self.sandbox is None:
+            return argv
+        python = sys.executable
+        launcher = [python, "-I", "-m", "pytest_sagemaker_lab.grading.bridge"]
+        if self.aws_socket is not None:
+            launcher += ["--socket", SOCKET_INSIDE, "--port", str(ENDPOINT_PORT)]
+        return self.sandbox.command(argv, interpreter_paths=interpreter(python).read_only, runtime=runtime,
+                                    aws_socket=Path(self.aws_socket) if self.aws_socket else None,
+                                    launcher=[*launcher, "--"])
+
+    @contextlib.contextmanager
+    def runtime(self) -> Any:
+        """A private folder for the run's files that cross the boundary (a kernel's connection file and
+        sockets, a .py run's parameters and result), owned by the sandbox's uid, removed afterwards."""
+        folder = Path(tempfile.mkdtemp(prefix="sml-", dir=RUNTIME_ROOT if os.path.isdir(RUNTIME_ROOT) else None))
+        try:
+            if self.sandbox is not None and self.sandbox.uid is not None and os.geteuid() == 0:
+                os.chown(folder, self.sandbox.uid, self.sandbox.uid)
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @dataclass
@@ -32,13 +80,38 @@ class SubmissionRun:
     failed_cell: int | None = None
     executed: Path | None = None  # the executed notebook, for the instructor
     log: str = ""  # what the run printed: for authors, not learners
-    evidence: dict[str, Any] | None = None
+    ran: list[str] = field(default_factory=list)  # the code of the cells that ran, in order
+    code: list[str] = field(default_factory=list)  # the code of every code cell of the submission
+    variables: dict[str, Any] = field(default_factory=dict)  # CAPTURED_NAMES as the code left them
     source: str = ""  # the submission's code, cells joined
     extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _timeout_text(seconds: float) -> str:
     return f"timed out after {seconds:g} s"
+
+
+class Watchdog:
+    """Kills a process group at a deadline (the sandbox's outer process: everything in it dies)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.fired = threading.Event()
+        self._timer: threading.Timer | None = None
+
+    def arm(self, pid: int) -> None:
+        def kill() -> None:
+            self.fired.set()
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+
+        self._timer = threading.Timer(self.seconds, kill)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
 
 
 # -- notebooks ---------------------------------------------------------------------------------------
@@ -55,64 +128,108 @@ def _inject(nb: Any, values: dict[str, str]) -> int:
     return position
 
 
-def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
-                 executed_dir: Path) -> SubmissionRun:
+def _client_class(output_cap: int) -> type:
+    """nbclient's client, keeping at most ``output_cap`` bytes of the notebook's outputs: what is past
+    it is counted and dropped as it arrives, so a cell printing gigabytes fills neither the grader's
+    memory nor the executed notebook."""
     import nbformat
     from nbclient import NotebookClient
+
+    class CappedNotebookClient(NotebookClient):
+        kept = 0
+        dropped = 0
+
+        def output(self, outs: list, msg: dict, display_id: Any, cell_index: int) -> Any:
+            size = len(json.dumps(msg.get("content", {}), default=str))
+            if self.kept + size <= output_cap:
+                self.kept += size
+                return super().output(outs, msg, display_id, cell_index)
+            if not self.dropped:
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[pytest-sagemaker-lab: output past {output_cap // 1024} KiB is not kept]\n"))
+            self.dropped += size
+            return None
+
+    return CappedNotebookClient
+
+
+def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
+                 executed_dir: Path, confinement: Confinement | None = None) -> SubmissionRun:
+    import nbformat
     from nbclient.exceptions import DeadKernelError
 
-    from .kernels import PromptKernelManager
+    from .kernels import PromptKernelManager, SandboxedKernelManager
 
+    confinement = confinement or Confinement()
     run = SubmissionRun()
     try:
         nb = nbformat.read(path, as_version=4)
     except Exception as exc:  # not JSON, not a notebook
         run.error = f"{path.name} is not a readable notebook ({type(exc).__name__}: {exc})"
         return run
-    code_cells = [cell for cell in nb.cells if cell.cell_type == "code"]
-    run.source = "\n".join(cell.source for cell in code_cells)
-    source_file = workdir / "submission_source.py"
-    source_file.write_text(run.source, encoding="utf-8")
+    run.code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    run.source = "\n".join(run.code)
     injected_at = _inject(nb, values)
     deadline = time.monotonic() + timeout
-    # The kernel is killed once its evidence is taken: a graceful shutdown only waited (0.7 s a notebook)
-    # for a process whose results are already in. Its start and kill do not wait idle either (kernels).
-    client = NotebookClient(nb, kernel_name="python3", timeout=None, allow_errors=False,
-                            interrupt_on_timeout=True, startup_timeout=60, record_timing=False,
-                            shutdown_kernel="immediate", kernel_manager_class=PromptKernelManager,
-                            # Rounded up: the interrupt comes at the deadline, never before it.
-                            timeout_func=lambda cell: max(1, math.ceil(deadline - time.monotonic())),
-                            resources={"metadata": {"path": str(workdir)}})
-    # What the kernel process itself writes to its stderr (its start-up errors, C libraries, the learner's
-    # subprocesses) goes to a file, not the grader's terminal; the author's log gets it when the run failed.
-    stderr_path = workdir / "kernel-stderr.txt"
-    with stderr_path.open("wb") as kernel_stderr:
-        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
-            started = False
-            try:
-                with client.setup_kernel(env=env, cwd=str(workdir), stderr=kernel_stderr):
-                    started = True
-                    _execute(client, nb, run, injected_at, source_file, deadline, timeout)
-            except DeadKernelError as exc:
-                run.error = run.error or f"the kernel died while running the notebook ({exc})"
-            except Exception as exc:  # the kernel would not start, or nbclient failed
-                if not started and attempt < KERNEL_START_ATTEMPTS:
-                    continue  # no learner code ran yet: start it again
-                run.error = run.error or f"the notebook could not be run: {type(exc).__name__}: {exc}"
-            break
-    kernel_log = stderr_path.read_text(encoding="utf-8", errors="replace")
+    watchdog = Watchdog(timeout + confinement.limits.grace)
+    with confinement.runtime() as runtime:
+        manager_class: type = PromptKernelManager
+        config: dict[str, Any] = {}
+        if confinement.sandbox is not None:
+            manager_class = SandboxedKernelManager
+            config = {"SandboxedKernelManager": {
+                "transport": "ipc", "ip": str(runtime / "kernel"), "connection_file": str(runtime / "kernel.json"),
+                "sandbox_argv": confinement.wrap([], runtime),
+                "sandbox_uid": confinement.sandbox.uid if os.geteuid() == 0 and confinement.sandbox.uid else -1}}
+        from traitlets.config import Config
+
+        # The kernel is killed once the run is over: a graceful shutdown only waited (0.7 s a notebook)
+        # for a process whose results are already in. Its start and kill do not wait idle either (kernels).
+        client = _client_class(confinement.limits.output_kb * 1024)(
+            nb, kernel_name="python3", timeout=None, allow_errors=False, interrupt_on_timeout=True,
+            startup_timeout=60, record_timing=False, shutdown_kernel="immediate", kernel_manager_class=manager_class,
+            config=Config(config),
+            # Rounded up: the interrupt comes at the deadline, never before it.
+            timeout_func=lambda cell: max(1, math.ceil(deadline - time.monotonic())),
+            resources={"metadata": {"path": str(workdir)}})
+        # What the kernel process itself writes to its stderr (its start-up errors, C libraries, the learner's
+        # subprocesses) goes to a file, not the grader's terminal; the author's log gets it when the run failed.
+        stderr_path = workdir / "kernel-stderr.txt"
+        with stderr_path.open("wb") as kernel_stderr:
+            for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+                started = False
+                try:
+                    with client.setup_kernel(env=env, cwd=str(workdir), stderr=kernel_stderr):
+                        started = True
+                        watchdog.arm(client.km.provisioner.process.pid)
+                        _execute(client, nb, run, injected_at, deadline, timeout)
+                except DeadKernelError as exc:
+                    run.error = run.error or (_timeout_text(timeout) if watchdog.fired.is_set()
+                                              else f"the kernel died while running the notebook ({exc})")
+                except Exception as exc:  # the kernel would not start, or nbclient failed
+                    if not started and attempt < KERNEL_START_ATTEMPTS:
+                        continue  # no learner code ran yet: start it again
+                    run.error = run.error or (_timeout_text(timeout) if watchdog.fired.is_set() else
+                                              f"the notebook could not be run: {type(exc).__name__}: {exc}")
+                finally:
+                    watchdog.disarm()
+                break
+    kernel_log = _read_capped(stderr_path, confinement.limits.output_kb * 1024)
+    redact = confinement.redactor
+    _redact_outputs(nb, redact)
     executed_dir.mkdir(parents=True, exist_ok=True)
     run.executed = executed_dir / path.name
     nbformat.write(nb, run.executed)
     run.log = "\n".join(_outputs_text(cell) for cell in nb.cells if cell.cell_type == "code")
     if run.error and kernel_log.strip():  # what the author needs when the kernel itself failed
         run.log += f"\n--- the kernel's stderr ---\n{kernel_log}"
+    run.log, run.error, run.variables = redact(run.log), redact(run.error), redact(run.variables)
     return run
 
 
-def _execute(client: Any, nb: Any, run: SubmissionRun, injected_at: int, source_file: Path, deadline: float,
-             timeout: float) -> None:
-    """Run the code cells in order until one fails or the deadline passes, then take the evidence."""
+def _execute(client: Any, nb: Any, run: SubmissionRun, injected_at: int, deadline: float, timeout: float) -> None:
+    """Run the code cells in order until one fails or the deadline passes, then read the variables back."""
     from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
     index = 0
@@ -120,23 +237,26 @@ def _execute(client: Any, nb: Any, run: SubmissionRun, injected_at: int, source_
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
+            if index != injected_at:
+                run.ran.append(cell.source)  # sent to the kernel: it ran, in part or whole
             client.execute_cell(cell, index)
             if time.monotonic() >= deadline:
                 # nbclient interrupted the cell at the deadline and its code swallowed the
                 # KeyboardInterrupt (SDK 2's telemetry wrapper around fit does): a time-out still.
                 run.error = _timeout_text(timeout)
                 run.failed_cell = _learner_cell_number(nb, index, injected_at)
-                break
+                return
     except CellTimeoutError:
         run.error = _timeout_text(timeout)
         run.failed_cell = _learner_cell_number(nb, index, injected_at)
+        return
     except CellExecutionError as exc:
         run.failed_cell = _learner_cell_number(nb, index, injected_at)
         if exc.ename == "KeyboardInterrupt" and time.monotonic() >= deadline - 1:
             run.error = _timeout_text(timeout)  # the interrupt was nbclient's, at the deadline
-        else:
-            run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
-    run.evidence = _kernel_evidence(client, source_file)
+            return
+        run.error = f"cell {run.failed_cell} raised {exc.ename}: {exc.evalue}"
+    run.variables = _read_variables(client)
 
 
 def _learner_cell_number(nb: Any, index: int, injected_at: int) -> int:
@@ -144,21 +264,32 @@ def _learner_cell_number(nb: Any, index: int, injected_at: int) -> int:
     return sum(1 for i, cell in enumerate(nb.cells[: index + 1]) if cell.cell_type == "code" and i != injected_at)
 
 
-def _kernel_evidence(client: Any, source_file: Path) -> dict[str, Any] | None:
+def _read_variables(client: Any) -> dict[str, Any]:
+    """The notebook's own ``bucket_name``, ``prefix``, ... as its code left them. The learner could print
+    anything here: these values only say where the stages look, never what they find there."""
     import nbformat
 
-    probe_cell = nbformat.v4.new_code_cell(after_run_code(str(source_file)))
+    marker = f"SAGEMAKER-LAB-VARIABLES-{secrets.token_hex(8)}:"
+    code = ("import json as _json\n"
+            f"print({marker!r} + _json.dumps({{_n: (_v if isinstance(_v, (str, int, float, bool, type(None))) "
+            f"else repr(_v)) for _n, _v in globals().items() if _n in {CAPTURED_NAMES!r}}}))\n")
+    cell = nbformat.v4.new_code_cell(code)
     saved_timeout = client.timeout_func
-    client.timeout_func = lambda cell: PROBE_TIMEOUT
-    client.nb.cells.append(probe_cell)  # nbclient writes the cell back by index; removed before saving
+    client.timeout_func = lambda cell: CAPTURE_TIMEOUT
+    client.nb.cells.append(cell)  # nbclient writes the cell back by index; removed at once
     try:
-        client.execute_cell(probe_cell, len(client.nb.cells) - 1, store_history=False)
+        client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
     except Exception:
-        return None
+        return {}
     finally:
         client.nb.cells.pop()
         client.timeout_func = saved_timeout
-    return _parse_evidence(_outputs_text(probe_cell))
+    for line in _outputs_text(cell).splitlines():
+        if line.startswith(marker):
+            with contextlib.suppress(ValueError):
+                found = json.loads(line.removeprefix(marker))
+                return {name: found[name] for name in CAPTURED_NAMES if name in found}
+    return {}
 
 
 def _outputs_text(cell: Any) -> str:
@@ -171,44 +302,122 @@ def _outputs_text(cell: Any) -> str:
     return "".join(parts)
 
 
-def _parse_evidence(text: str) -> dict[str, Any] | None:
-    for line in text.splitlines():
-        if line.startswith(PROBE_MARKER):
-            return json.loads(line.removeprefix(PROBE_MARKER))
-    return None
+def _redact_outputs(nb: Any, redact: Redactor) -> None:
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            for key in ("text", "traceback", "evalue", "ename"):
+                if key in output:
+                    output[key] = redact(output[key])
+            for mime, value in output.get("data", {}).items():
+                output["data"][mime] = redact(value)
+
+
+def _read_capped(path: Path, cap: int) -> str:
+    with path.open("rb") as handle:
+        data = handle.read(cap + 1)
+    text = data[:cap].decode("utf-8", errors="replace")
+    return text + ("\n[pytest-sagemaker-lab: the rest is not kept]\n" if len(data) > cap else "")
 
 
 # -- .py files ---------------------------------------------------------------------------------------
 def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
-               executed_dir: Path) -> SubmissionRun:
+               executed_dir: Path, confinement: Confinement | None = None) -> SubmissionRun:
+    confinement = confinement or Confinement()
     run = SubmissionRun()
-    run.source = "".join(cell.source for cell in read_percent_cells(path))
-    parameters = workdir / "parameters.json"
-    parameters.write_text(json.dumps(values), encoding="utf-8")
-    result_file = workdir / "result.json"
-    command = [sys.executable, "-m", "pytest_sagemaker_lab.grading.pyrunner", str(path), str(parameters),
-               str(result_file)]
-    try:
-        done = subprocess.run(command, cwd=workdir, env=env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
-        run.log = done.stdout + done.stderr
-    except subprocess.TimeoutExpired as exc:
+    cells = read_percent_cells(path)
+    run.code = [cell.source for cell in cells]
+    run.source = "".join(run.code)
+    with confinement.runtime() as runtime:
+        submission = runtime / path.name
+        shutil.copyfile(path, submission)
+        parameters = runtime / "parameters.json"
+        parameters.write_text(json.dumps(values), encoding="utf-8")
+        result_file = runtime / "result.json"
+        command = confinement.wrap([sys.executable, "-m", "pytest_sagemaker_lab.grading.pyrunner", str(submission),
+                                    str(parameters), str(result_file)], runtime)
+        if confinement.sandbox is not None and confinement.sandbox.uid is not None and os.geteuid() == 0:
+            for file in (submission, parameters):
+                os.chown(file, confinement.sandbox.uid, confinement.sandbox.uid)
+        output, timed_out, code = _run_bounded(command, workdir, env, timeout, confinement.limits,
+                                               sandboxed=confinement.sandbox is not None)
+        run.log = output
+        result: dict[str, Any] = {}
+        with contextlib.suppress(OSError, ValueError):
+            result = json.loads(result_file.read_text(encoding="utf-8")[:1_000_000])
+    if timed_out:
         run.error = _timeout_text(timeout)
-        run.log = _text(exc.stdout) + _text(exc.stderr)
-    if result_file.exists():
-        result = json.loads(result_file.read_text(encoding="utf-8"))
-        run.error = run.error or result.get("error")
+    elif isinstance(result, dict) and "error" in result:
+        run.error = result.get("error")
         run.failed_cell = result.get("failed_cell")
-        run.evidence = result.get("evidence")
-    elif run.error is None:
-        run.error = f"the Python process ended without a result (exit code {done.returncode})"
+        if isinstance(result.get("variables"), dict):
+            run.variables = {name: result["variables"][name] for name in CAPTURED_NAMES
+                             if name in result["variables"]}
+    else:
+        run.error = f"the Python process ended without a result (exit code {code})"
+    ran = [cell.source for cell in cells]
+    run.ran = ran if run.failed_cell is None or not isinstance(run.failed_cell, int) else ran[:run.failed_cell]
+    redact = confinement.redactor
+    run.log, run.error, run.variables = redact(run.log), redact(run.error), redact(run.variables)
     executed_dir.mkdir(parents=True, exist_ok=True)
     run.executed = executed_dir / f"{path.stem}.log"
     run.executed.write_text(run.log, encoding="utf-8")
     return run
 
 
-def _text(value: bytes | str | None) -> str:
-    if isinstance(value, bytes):
-        return value.decode(errors="replace")
-    return value or ""
+def _run_bounded(command: list[str], cwd: Path, env: dict[str, str], timeout: float, limits: Limits,
+                 sandboxed: bool) -> tuple[str, bool, int | None]:
+    """Run ``command`` in a session of its own: keep at most the output cap of what it prints, interrupt
+    it at ``timeout`` (its first process relays the SIGINT inside a sandbox), kill its whole group
+    ``grace`` seconds later. Returns the output, whether it timed out, and its exit code."""
+    cap = limits.output_kb * 1024
+    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    kept = bytearray()
+    dropped = 0
+
+    def read() -> None:
+        nonlocal dropped
+        assert process.stdout is not None
+        while chunk := process.stdout.read1(65536):
+            room = cap - len(kept)
+            kept.extend(chunk[:max(room, 0)])
+            dropped += max(len(chunk) - max(room, 0), 0)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    watchdog = Watchdog(timeout + limits.grace)
+    watchdog.arm(process.pid)
+    timed_out = False
+    try:
+        process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _interrupt(process.pid, sandboxed)
+        process.wait()  # the watchdog kills it if the interrupt does not end it
+    watchdog.disarm()
+    reader.join(5)
+    text = kept.decode("utf-8", errors="replace")
+    if dropped:
+        text += f"\n[pytest-sagemaker-lab: output past {cap // 1024} KiB is not kept ({dropped} bytes)]\n"
+    return text, timed_out or watchdog.fired.is_set(), process.returncode
+
+
+def _interrupt(pid: int, sandboxed: bool) -> None:
+    """SIGINT to the run: inside a sandbox to its first process (the bridge, which relays it), the
+    outer bwrap's child; unconfined, to the run's process group."""
+    target = _first_child(pid) if sandboxed else None
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if target is not None:
+            os.kill(target, signal.SIGINT)
+        else:
+            os.killpg(pid, signal.SIGINT)
+
+
+def _first_child(pid: int) -> int | None:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    with contextlib.suppress(OSError, ValueError):
+        listed = children.read_text().split()
+        return int(listed[0]) if listed else None
+    return None

