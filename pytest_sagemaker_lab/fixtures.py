@@ -261,7 +261,9 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
         run.error += f"; stopped {', '.join(stopped) or 'no running job'}"
     evidence: dict[str, Any] = {"variables": run.variables}
     try:
-        evidence.update(evidence_process(_evidence_command(request.config, confinement)).evidence(run.ran, run.code))
+        process = evidence_process(_evidence_command(request.config, confinement),
+                                   child_environment(world.region, None, home, sandboxed))
+        evidence.update(process.evidence(run.ran, run.code))
     except Exception as exc:  # said by the stages that needed it
         evidence["error"] = f"{type(exc).__name__}: {exc}"
     return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,

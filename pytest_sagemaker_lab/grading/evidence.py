@@ -101,8 +101,9 @@ def serve() -> None:
 class EvidenceProcess:
     """The grader's side: one isolated process, started on first use, restarted if it dies."""
 
-    def __init__(self, command: list[str], timeout: float = TIMEOUT) -> None:
+    def __init__(self, command: list[str], env: dict[str, str], timeout: float = TIMEOUT) -> None:
         self.command = command
+        self.env = env
         self.timeout = timeout
         self.process: subprocess.Popen[str] | None = None
         self.interpreter: dict[str, Any] | None = None
@@ -122,7 +123,7 @@ class EvidenceProcess:
 
     def _start(self) -> None:
         self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, start_new_session=True,
+                                        stderr=subprocess.DEVNULL, text=True, start_new_session=True, env=self.env,
                                         cwd="/")  # no folder of anyone's on its path
         self.interpreter = self._read()
 
@@ -149,13 +150,13 @@ class EvidenceProcess:
 _processes: dict[tuple[str, ...], EvidenceProcess] = {}
 
 
-def evidence_process(command: list[str]) -> EvidenceProcess:
+def evidence_process(command: list[str], env: dict[str, str]) -> EvidenceProcess:
     """This grading process's evidence process for ``command`` (one per interpreter and sandbox)."""
     key = tuple(command)
     if key not in _processes:
         import atexit
 
-        _processes[key] = EvidenceProcess(command)
+        _processes[key] = EvidenceProcess(command, env)
         atexit.register(_processes[key].close)
     return _processes[key]
 
