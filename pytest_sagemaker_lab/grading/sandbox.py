@@ -9,7 +9,7 @@ of its own, created outside the learner's process:
 - its own network namespace with loopback only: the one way out is the Unix socket of its AWS world,
   bind-mounted in (see ``bridge``);
 - an unprivileged uid with no capabilities (a grader running as root drops to a uid of its own, per
-  xdist worker, so the process limit counts the submission's processes only);
+  grading process, so the process limit counts that process's submission only);
 - a read-only view of the system, the interpreter, its site-packages and this plugin, nothing else:
   no HOME of the grader's, no checkout (the lab's reference solutions), no reports, no other
   submission; a private HOME and ``/tmp`` (size-bounded tmpfs) and a private runtime folder;
@@ -35,10 +35,12 @@ MODES = ("auto", "bwrap", "none")
 ENDPOINT_PORT = 4566
 SOCKET_INSIDE = "/run/sagemaker-lab/aws.sock"
 HOME_INSIDE = "/home/learner"
-# Root graders drop each sandbox to a uid of its own: learners' sandboxes from UID_BASE on (one per
-# xdist worker), the evidence process from EVIDENCE_UID_BASE on. Neither needs a passwd entry.
-UID_BASE = 61000
-EVIDENCE_UID_BASE = 62000
+# Root graders drop each sandbox to a uid of the grading process's own, its pid above a base: no two
+# graders running at once (xdist workers, two classes) share one, so one submission's processes count
+# against no other's limit. Learners' sandboxes and the evidence process have different bases; neither
+# uid needs a passwd entry.
+UID_BASE = 1_000_000_000
+EVIDENCE_UID_BASE = 2_000_000_000
 SYSTEM_READ_ONLY = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 MIB = 1024 * 1024
 
@@ -196,9 +198,8 @@ def _processes_of(uid: int) -> int:
 
 
 def worker_uid(base: int = UID_BASE) -> int:
-    """A uid of this xdist worker's own (gw0 -> base, gw1 -> base + 1; no xdist -> base)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return base + int(worker.removeprefix("gw") or 0)
+    """A uid of this grading process's own (an xdist worker's, or the only one's)."""
+    return base + os.getpid()
 
 
 @functools.cache
