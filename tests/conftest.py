@@ -52,7 +52,8 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     for name in ("LIVE", "REGION", "BUCKET", "PREFIX", "ROLE", "SUBMISSION", "VERIFY_ONLY", "REPORT",
-                 "TIMEOUT"):
+                 "TIMEOUT", "SANDBOX", "BWRAP", "MAX_MEMORY", "MAX_PROCESSES", "MAX_FILE_SIZE", "MAX_DISK",
+                 "MAX_OUTPUT", "KILL_GRACE"):
         monkeypatch.delenv(f"SAGEMAKER_LAB_{name}", raising=False)
 
 

