@@ -201,8 +201,18 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return (str(item.path.parent), submission.index if submission else 0,
                 ranks_by_module[Path(item.path)][stages.stage_of(item).id], original[id(item)])
 
-    for index, item in zip(slots, sorted(lab_items, key=order), strict=True):
+    ordered = sorted(lab_items, key=order)
+    for index, item in zip(slots, ordered, strict=True):
         items[index] = item
+    # The item that ends each submission's stages in a lab module: when its result reaches the
+    # controller, that submission is graded and the gradebook is written again.
+    from .report import LAST_ITEMS_KEY
+
+    last: dict[tuple[Path, str], pytest.Item] = {}
+    for item in ordered:
+        submission = _submission_of(item)
+        last[(Path(item.path), submission.name if submission else "")] = item
+    config.stash[LAST_ITEMS_KEY] = {item.nodeid: name for (_, name), item in last.items()}
 
 
 def _stage_key(item: pytest.Item, stage: stages.Stage) -> StageKey:
@@ -237,6 +247,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInfo[None],
                     report: pytest.TestReport, outcome: str) -> dict[str, Any]:
     from .messages import HINTS, StageFailure
+    from .report import LAST_ITEMS_KEY, redactor
 
     submission = _submission_of(item)
     message, hint, detail = "", None, ""
@@ -259,6 +270,8 @@ def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInf
             message = error if call.when == "call" else f"could not set up the stage: {error}"
             hint = HINTS["unexpected"].render(error=error)
     run = item.funcargs.get("lab_run") if hasattr(item, "funcargs") else None
+    # The runners redact a learner's output already; a check may still quote a secret it was given.
+    redact = redactor(item.config)
     return {
         "lab": _lab_id(item),
         "submission": submission.name if submission else "",
@@ -267,30 +280,54 @@ def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInf
         "rank": item.location[1] or 0,  # stages are ranked by where they are defined
         "max_points": stage.points,
         "outcome": outcome,
-        "message": message,
-        "hint": hint,
-        "detail": detail,
-        "run_error": getattr(run, "error", None),
+        "message": redact(message),
+        "hint": redact(hint),
+        "detail": redact(detail),
+        "run_error": redact(getattr(run, "error", None)),
+        "completes_submission": item.nodeid in item.config.stash.get(LAST_ITEMS_KEY, {}),
     }
 
 
 class _ReportCollector:
-    """Gathers stage results on the controller (or the only process) and writes the report."""
+    """Gathers stage results on the controller (or the only process) and writes the report: again, as
+    partial, each time a submission completes, and at the end of the run."""
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
+        self.stopped = False  # the run was interrupted, or stopped by -x / --maxfail
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        gradebook = self.config.stash[GRADEBOOK_KEY]
+        completed = False
         for name, payload in report.user_properties:
             if name == PROPERTY:
-                self.config.stash[GRADEBOOK_KEY].add(StageResult.from_payload(payload))
+                completed |= gradebook.add(StageResult.from_payload(payload))
+        if completed:
+            self.write(partial=True)
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
+        self.stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
+        self.write(partial=self.stopped)
+
+    def write(self, partial: bool) -> None:
         gradebook = self.config.stash[GRADEBOOK_KEY]
+        gradebook.expected = self.expected()
+        gradebook.isolation = self.config.stash[SANDBOX_KEY]
         settings = self.config.stash[SETTINGS_KEY]
         if settings["lab_report"] and gradebook.results and not hasattr(self.config, "workerinput"):
-            gradebook.write_json(self.report_path(), settings.mode)
-            gradebook.write_csv(self.report_path().with_suffix(".csv"), settings.mode)
+            gradebook.write_json(self.report_path(), settings.mode, partial=partial)
+            gradebook.write_csv(self.report_path().with_suffix(".csv"), settings.mode,
+                                isolated_column=bool(settings["lab_submission"]))
+
+    def expected(self) -> list[tuple[int, str]]:
+        """What this run grades. A process that collected the items itself (no xdist) knows which
+        submissions were selected: one deselected (-k) is not missing from the report."""
+        from .report import LAST_ITEMS_KEY
+
+        selected = self.config.stash.get(LAST_ITEMS_KEY, None)
+        names = set(selected.values()) if selected is not None else None
+        return [(submission.index, submission.name) for submission in self.config.stash[SUBMISSIONS_KEY]
+                if names is None or submission.name in names]
 
     def report_path(self) -> Path:
         path = Path(self.config.stash[SETTINGS_KEY]["lab_report"])
@@ -311,6 +348,16 @@ class _ReportCollector:
                 terminalreporter.write_line(line)
         for notice in self.config.stash.get(NOTICES_KEY, []):
             terminalreporter.write_line(notice)
+        if settings["lab_submission"] and self.config.stash[SANDBOX_KEY] == "none":
+            terminalreporter.write_line("submissions were NOT isolated (--lab-sandbox none): a submission could "
+                                        "read the grader's files and environment and change what it was graded on",
+                                        yellow=True, bold=True)
+        pending = list(dict.fromkeys(name for lab in gradebook.labs() for name in gradebook.pending(lab)))
+        if pending:
+            terminalreporter.write_line(f"the gradebook is partial: not graded to the end: {', '.join(pending)}",
+                                        yellow=True)
+        elif self.stopped:
+            terminalreporter.write_line("the gradebook is partial: the run was stopped", yellow=True)
         if settings["lab_report"]:
             path = self.report_path()
             terminalreporter.write_line(f"grade report: {path} and {path.with_suffix('.csv')}")

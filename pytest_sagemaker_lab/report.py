@@ -2,19 +2,42 @@
 
 Results travel in ``report.user_properties``, so they reach the controller from xdist workers too.
 A stage made of several items (one per S3 object) gets one result: passed only if all of them passed.
+
+The class always finishes: every submission the run grades gets a row, with results or without (its
+worker crashed, or the run was interrupted before it), and the report is written again each time a
+submission completes, so a run that stops early leaves a gradebook that says it is partial and names
+the submissions still pending.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
-from collections import defaultdict
-from dataclasses import dataclass, field
+import os
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
-from .stages import OUTCOME_PASSED, worst
+import pytest
+
+from .grading.redact import Redactor
+from .messages import Hint
+from .stages import OUTCOME_FAILED, OUTCOME_PASSED, worst
 
 PROPERTY = "sagemaker_lab"
+# The node id of the item that ends each (lab module, submission) group in this process's order, and
+# that submission's name: when that item's result arrives, the submission is graded.
+LAST_ITEMS_KEY = pytest.StashKey[dict[str, str]]()
+REDACTOR_KEY = pytest.StashKey[Redactor]()  # this process's, made once
+
+NOT_GRADED = "not graded: the grading process stopped before this stage ran (it crashed or was interrupted)"
+NOT_GRADED_SUBMISSION = ("not graded: the grading process stopped before this submission ran (it crashed or "
+                         "was interrupted)")
+NOT_GRADED_HINT = Hint(
+    "The grader stopped before it checked this step, so it says nothing about your work. Ask the course "
+    "staff to grade your submission again.",
+    "評分程式在檢查此步驟之前就停止了，因此這不代表你的作業有誤。請課程人員重新為你的作業評分。")
 
 
 @dataclass
@@ -30,35 +53,69 @@ class StageResult:
     hint: dict[str, str] | None = None
     detail: str = ""  # for authors: the traceback or the skip's location
     run_error: str | None = None
+    completes_submission: bool = False  # the last of its submission's stage items in its process
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> StageResult:
-        return cls(**payload)
+        # A worker of another version may send a field more or one less: the defaults stand in.
+        known = {item.name for item in fields(cls)}
+        return cls(**{key: value for key, value in payload.items() if key in known})
+
+
+def redactor(config: pytest.Config) -> Redactor:
+    """This process's redactor: the grader's secrets, read from its environment once."""
+    cached = config.stash.get(REDACTOR_KEY, None)
+    if cached is None:
+        cached = config.stash[REDACTOR_KEY] = Redactor()
+    return cached
 
 
 @dataclass
 class Gradebook:
     results: list[StageResult] = field(default_factory=list)
+    # Every submission the run grades, as (index, name): each gets a row in every lab with results.
+    expected: list[tuple[int, str]] = field(default_factory=list)
+    isolation: str | None = None  # how submissions were isolated: "bwrap" or "none"
+    completed: set[tuple[str, str]] = field(default_factory=set)  # (lab, submission) whose last stage reported
 
-    def add(self, result: StageResult) -> None:
+    def add(self, result: StageResult) -> bool:
+        """Adds a result; True when it is the last of its submission's."""
         self.results.append(result)
+        if result.completes_submission:
+            self.completed.add((result.lab, result.submission))
+        return result.completes_submission
 
     def labs(self) -> list[str]:
         return sorted({result.lab for result in self.results})
 
+    def _roster(self, lab: str) -> list[tuple[int, str]]:
+        """The submissions ``lab`` reports on: those expected and those with results, by index."""
+        return sorted({*self.expected, *((r.submission_index, r.submission) for r in self.results if r.lab == lab)})
+
+    def pending(self, lab: str) -> list[str]:
+        """The submissions of ``lab`` whose last stage has not reported, in order."""
+        return [name for _, name in self._roster(lab) if (lab, name) not in self.completed]
+
     def submissions(self, lab: str) -> list[dict[str, Any]]:
-        by_submission: dict[tuple[int, str], dict[str, list[StageResult]]] = defaultdict(dict)
+        by_submission: dict[tuple[int, str], dict[str, list[StageResult]]] = {key: {} for key in self._roster(lab)}
+        lab_stages: dict[str, tuple[int, float]] = {}  # every stage any submission has: its rank and points
         for result in self.results:
             if result.lab == lab:
-                stages = by_submission[(result.submission_index, result.submission)]
-                stages.setdefault(result.stage, []).append(result)
-        return [self._submission(name, stages) for (_, name), stages in sorted(by_submission.items())]
+                by_submission[(result.submission_index, result.submission)].setdefault(result.stage, []).append(result)
+                lab_stages.setdefault(result.stage, (result.rank, result.max_points))
+        return [self._submission(name, stages, lab_stages) for (_, name), stages in by_submission.items()]
 
     @staticmethod
-    def _submission(name: str, stages: dict[str, list[StageResult]]) -> dict[str, Any]:
+    def _submission(name: str, stages: dict[str, list[StageResult]],
+                    lab_stages: dict[str, tuple[int, float]]) -> dict[str, Any]:
         rows = []
-        error = None
-        for stage_id, results in sorted(stages.items(), key=lambda pair: pair[1][0].rank):
+        error = None if stages else NOT_GRADED_SUBMISSION
+        for stage_id, (_, lab_max_points) in sorted(lab_stages.items(), key=lambda pair: pair[1][0]):
+            results = stages.get(stage_id)
+            if not results:  # another submission has this stage: this one's grading stopped before it
+                rows.append({"id": stage_id, "outcome": OUTCOME_FAILED, "points": 0, "max_points": lab_max_points,
+                             "message": NOT_GRADED, "hint": NOT_GRADED_HINT.render(), "detail": ""})
+                continue
             outcome = worst([result.outcome for result in results])
             chosen = [result for result in results if result.outcome == outcome]
             messages = list(dict.fromkeys(result.message for result in chosen if result.message))
@@ -81,32 +138,37 @@ class Gradebook:
             "stages": rows,
         }
 
-    def report(self, lab: str, mode: str, learner_only: bool = False) -> dict[str, Any]:
+    def report(self, lab: str, mode: str, learner_only: bool = False, partial: bool = False) -> dict[str, Any]:
+        """``partial``: the run stopped early (or is still going); it is partial anyway while any
+        submission is pending."""
         submissions = self.submissions(lab)
         if learner_only:
             for submission in submissions:
                 for row in submission["stages"]:
                     row.pop("detail", None)
-        return {"lab": lab, "mode": mode, "submissions": submissions}
+        pending = self.pending(lab)
+        return {"lab": lab, "mode": mode, "isolation": self.isolation, "partial": partial or bool(pending),
+                "pending": pending, "submissions": submissions}
 
-    def write_csv(self, path: Path, mode: str) -> None:
-        """The gradebook: one row per submission, its score, and the points of each stage."""
-        import csv
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            for lab in self.labs():
-                submissions = self.submissions(lab)
-                stage_ids = [row["id"] for row in submissions[0]["stages"]] if submissions else []
-                multi_lab = len(self.labs()) > 1
-                writer.writerow([*(["lab"] if multi_lab else []), "name", "score", "max_score", "error",
-                                 *stage_ids])
-                for submission in submissions:
-                    points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
-                    writer.writerow([*([lab] if multi_lab else []), submission["name"],
-                                     _number(submission["score"]), _number(submission["max_score"]),
-                                     submission["error"] or "", *(points.get(stage, "") for stage in stage_ids)])
+    def write_csv(self, path: Path, mode: str, isolated_column: bool = False) -> None:
+        """The gradebook: one row per submission, its score, and the points of each stage; with
+        ``isolated_column``, whether the submission ran in a sandbox (yes) or not (no), last."""
+        isolated = {"bwrap": "yes", "none": "no"}.get(self.isolation or "", "")
+        buffer = io.StringIO(newline="")
+        writer = csv.writer(buffer)
+        for lab in self.labs():
+            submissions = self.submissions(lab)
+            stage_ids = [row["id"] for row in submissions[0]["stages"]] if submissions else []
+            multi_lab = len(self.labs()) > 1
+            writer.writerow([*(["lab"] if multi_lab else []), "name", "score", "max_score", "error",
+                             *stage_ids, *(["isolated"] if isolated_column else [])])
+            for submission in submissions:
+                points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
+                writer.writerow([*([lab] if multi_lab else []), submission["name"],
+                                 _number(submission["score"]), _number(submission["max_score"]),
+                                 submission["error"] or "", *(points.get(stage, "") for stage in stage_ids),
+                                 *([isolated] if isolated_column else [])])
+        _write_atomically(path, buffer.getvalue())
 
     def class_summary(self) -> list[str]:
         """Each stage's pass rate across the class (shown when more than one submission is graded)."""
@@ -127,12 +189,18 @@ class Gradebook:
                 lines.append(f"  did not run to the end: {', '.join(failing)}")
         return lines
 
-    def write_json(self, path: Path, mode: str) -> None:
+    def document(self, mode: str, partial: bool = False) -> dict[str, Any]:
         labs = self.labs()
-        reports = [self.report(lab, mode) for lab in labs]
-        document: dict[str, Any] = reports[0] if len(reports) == 1 else {"mode": mode, "reports": reports}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        reports = [self.report(lab, mode, partial=partial) for lab in labs]
+        if len(reports) == 1:
+            return reports[0]
+        pending = sorted({(index, name) for lab in labs for index, name in self._roster(lab)
+                          if (lab, name) not in self.completed})
+        return {"mode": mode, "isolation": self.isolation, "partial": any(r["partial"] for r in reports),
+                "pending": [name for _, name in pending], "reports": reports}
+
+    def write_json(self, path: Path, mode: str, partial: bool = False) -> None:
+        _write_atomically(path, json.dumps(self.document(mode, partial), indent=2, ensure_ascii=False) + "\n")
 
     def terminal_lines(self, mode: str) -> list[str]:
         lines: list[str] = []
@@ -150,6 +218,19 @@ class Gradebook:
                         lines.append(f"  {'':<8} {'':<{width}}  hint: {row['hint']['en']}")
                         lines.append(f"  {'':<8} {'':<{width}}  提示: {row['hint']['zh-TW']}")
         return lines
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """A reader (a spreadsheet, a script watching the run) finds the old file or the new one, never
+    half of one: the report is rewritten while the run goes on."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def _number(value: float) -> str:

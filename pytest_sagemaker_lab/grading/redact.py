@@ -20,13 +20,17 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|AUTH|PRIVATE|SESSIO
 MIN_LENGTH = 8
 # The offline world's own fake values, which every learner may see.
 HARMLESS = frozenset({"testing", "FOOBARKEY", "FOOBARSECRET"})
+# The working directory matches ``PWD$`` (meant for DB_PWD and the like) but is no secret, and honest
+# messages hold paths under it ("libgomp at <the venv in it>/...").
+NOT_SECRET = frozenset({"PWD", "OLDPWD"})
 REPLACEMENT = "[redacted]"
 
 
 def secret_values(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     environ = os.environ if environ is None else environ
     values = {value for name, value in environ.items()
-              if SECRET_NAME.search(name) and len(value) >= MIN_LENGTH and value not in HARMLESS}
+              if SECRET_NAME.search(name) and name not in NOT_SECRET and len(value) >= MIN_LENGTH
+              and value not in HARMLESS}
     return tuple(sorted(values, key=len, reverse=True))  # a secret that contains another goes first
 
 
