@@ -67,11 +67,27 @@ class Confinement:
         sockets, a .py run's parameters and result), owned by the sandbox's uid, removed afterwards."""
         folder = Path(tempfile.mkdtemp(prefix="sml-", dir=RUNTIME_ROOT if os.path.isdir(RUNTIME_ROOT) else None))
         try:
-            if self.sandbox is not None and self.sandbox.uid is not None and os.geteuid() == 0:
+            if self._drops_uid:
                 os.chown(folder, self.sandbox.uid, self.sandbox.uid)
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+    @property
+    def _drops_uid(self) -> bool:
+        return self.sandbox is not None and self.sandbox.uid is not None and os.geteuid() == 0
+
+    def seal(self, runtime: Path, writable: tuple[Path, ...] = ()) -> None:
+        """Once the files that cross the boundary exist, the sandbox may write only to those in
+        ``writable``: the runtime folder is on the grader's disk, outside the sandbox's size-bounded
+        tmpfs. (Without root the sandbox keeps the grader's uid and cannot be kept out of it.)"""
+        if not self._drops_uid:
+            return
+        for path in writable:
+            path.touch()
+            os.chown(path, self.sandbox.uid, self.sandbox.uid)
+        os.chown(runtime, 0, 0)
+        os.chmod(runtime, 0o755)
 
 
 @dataclass
@@ -203,6 +219,7 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
                     with client.setup_kernel(env=env, cwd=str(workdir), stderr=kernel_stderr):
                         started = True
                         watchdog.arm(client.km.provisioner.process.pid)
+                        confinement.seal(runtime)  # the kernel's sockets are made
                         _execute(client, nb, run, injected_at, deadline, timeout)
                 except DeadKernelError as exc:
                     run.error = run.error or (_timeout_text(timeout) if watchdog.fired.is_set()
@@ -337,9 +354,7 @@ def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str,
         result_file = runtime / "result.json"
         command = confinement.wrap([sys.executable, "-m", "pytest_sagemaker_lab.grading.pyrunner", str(submission),
                                     str(parameters), str(result_file)], runtime)
-        if confinement.sandbox is not None and confinement.sandbox.uid is not None and os.geteuid() == 0:
-            for file in (submission, parameters):
-                os.chown(file, confinement.sandbox.uid, confinement.sandbox.uid)
+        confinement.seal(runtime, writable=(result_file,))
         output, timed_out, code = _run_bounded(command, workdir, env, timeout, confinement.limits,
                                                sandboxed=confinement.sandbox is not None)
         run.log = output
