@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import os
 import socket
+import struct
 import subprocess
 import sys
 import textwrap
@@ -111,6 +112,36 @@ def test_a_root_grader_drops_to_the_sandboxs_uid_with_no_capabilities(monkeypatc
         "--reuid=1000000123", "--regid=1000000123", "--clear-groups", "--bounding-set=-all", "--inh-caps=-all",
         "--no-new-privs", "--"]
     assert "--unshare-user" not in built and "--nproc=100" in built
+
+
+def test_the_seccomp_filter_refuses_new_user_namespaces_and_lets_threads_and_processes_be(tmp_path):
+    """From inside a real sandbox: unshare(CLONE_NEWUSER) and the unshare command are refused (without the
+    filter, a root grader's sandbox let both through), threads and subprocesses still start."""
+    probe = (
+        "import ctypes, os, subprocess, threading\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "print('unshare:', libc.unshare(0x10000000), os.strerror(ctypes.get_errno()))\n"
+        "print('command:', subprocess.run(['unshare', '--user', 'true'], capture_output=True, text=True).returncode)\n"
+        "t = threading.Thread(target=print, args=('thread: ok',)); t.start(); t.join()\n"
+        "print(subprocess.run(['echo', 'process: ok'], capture_output=True, text=True).stdout.strip())\n")
+    built = sandbox.Sandbox(bwrap=sandbox.find_bwrap(), uid=sandbox.worker_uid()).command(
+        [sys.executable, "-c", probe], interpreter_paths=sandbox.interpreter(sys.executable).read_only)
+    done = subprocess.run(built, capture_output=True, text=True, timeout=60)
+    assert done.stdout.splitlines() == ["unshare: -1 Operation not permitted", "command: 1", "thread: ok",
+                                        "process: ok"], done.stderr
+
+
+@pytest.mark.parametrize("machine", ["x86_64", "aarch64"])
+def test_the_filter_checks_the_architecture_first(machine):
+    """A system call of another ABI (32-bit x86 on x86_64) has other numbers: refused before any rule."""
+    from pytest_sagemaker_lab.grading import seccomp
+
+    compiled = seccomp.program(machine)
+    assert compiled is not None and len(compiled) % 8 == 0
+    arch = seccomp.ARCHES[machine][0]
+    assert compiled[:16] == (struct.pack("HBBI", seccomp.LD_W_ABS, 0, 0, seccomp.OFFSET_ARCH)
+                             + struct.pack("HBBI", seccomp.JEQ, 0, len(compiled) // 8 - 3, arch))
+    assert seccomp.program("riscv64") is None
 
 
 def _request(path: str, method: str, target: str, body: bytes = b"", headers: dict | None = None) -> tuple[int, bytes]:

@@ -13,7 +13,9 @@ of its own, created outside the learner's process:
 - a read-only view of the system, the interpreter, its site-packages and this plugin, nothing else:
   no HOME of the grader's, no checkout (the lab's reference solutions), no reports, no other
   submission; a private HOME and ``/tmp`` (size-bounded tmpfs) and a private runtime folder;
-- resource limits (``prlimit``): address space, processes, file size, no core files.
+- resource limits (``prlimit``): address space, processes, file size, no core files;
+- a seccomp filter (``seccomp``): no user namespaces of its own, no keyrings, bpf, userfaultfd,
+  perf events or io_uring, no other ABI.
 
 Where bubblewrap cannot be had (not Linux, no ``bwrap``, user namespaces blocked), ``availability``
 says why and how to fix it; grading refuses to start unless ``--lab-sandbox none`` is given.
@@ -29,6 +31,8 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from . import seccomp
 
 MODES = ("auto", "bwrap", "none")
 # Where the sandbox finds its AWS world: the bridge listens here on the sandbox's own loopback.
@@ -174,7 +178,7 @@ class Sandbox:
         if os.geteuid() == 0 and self.uid is not None:
             args += [_tool("setpriv") or "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                      "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"]
-        return [*args, *(launcher or []), *argv]
+        return seccomp.command([*args, *(launcher or []), *argv])
 
     def _limits_prefix(self) -> list[str]:
         processes = self.limits.processes
