@@ -1,15 +1,16 @@
 """The first process of every sandbox (PID 1 there): it bridges the sandbox to its AWS world and runs
 the submission's process.
 
-``python -I -m pytest_sagemaker_lab.grading.bridge [--socket PATH --port N] -- COMMAND...``
+``python -I -m pytest_sagemaker_lab.grading.bridge [--lifeline FD] [--socket PATH --port N] -- COMMAND...``
 
 - With ``--socket``, it listens on 127.0.0.1:N, the sandbox's own loopback (the sandbox has no other
   network), and relays each connection to the Unix socket PATH: the grader's moto server for this
   submission, bind-mounted in. ``AWS_ENDPOINT_URL`` points there, so the SDK, boto3 and the AWS CLI
   reach that world and nothing else.
 - It runs COMMAND, passes on SIGINT and SIGTERM (the interrupt at the deadline), reaps the orphans a
-  PID namespace's first process inherits, and exits with COMMAND's status. When it ends, the kernel
-  ends every other process of the namespace: nothing a submission started outlives it.
+  PID namespace's first process inherits, and exits with COMMAND's status, or at once when the grader
+  is gone (``--lifeline``). When it ends, the kernel ends every other process of the namespace:
+  nothing a submission started outlives it.
 
 Only the standard library: it starts before anything of the learner's, in every sandbox.
 """
@@ -98,6 +99,23 @@ def run(command: list[str]) -> int:
             return code if code >= 0 else 128 - code
 
 
+def watch_lifeline(descriptor: int) -> None:
+    """End the sandbox when the grader is gone: this process is the namespace's PID 1, whose exit ends
+    every process in it, and the descriptor is a pipe only the grader writes to (EOF: it died)."""
+
+    def watch() -> None:
+        while True:
+            try:
+                if not os.read(descriptor, 1):
+                    os._exit(137)
+            except InterruptedError:
+                continue
+            except OSError:
+                os._exit(137)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
 def main(argv: list[str]) -> int:
     if "--" not in argv:
         sys.stderr.write("usage: python -m pytest_sagemaker_lab.grading.bridge [--socket PATH --port N] -- CMD\n")
@@ -105,6 +123,8 @@ def main(argv: list[str]) -> int:
     split = argv.index("--")
     options, command = argv[:split], argv[split + 1:]
     values = dict(zip(options[::2], options[1::2], strict=False))
+    if "--lifeline" in values:
+        watch_lifeline(int(values["--lifeline"]))
     if "--socket" in values:
         listen(int(values.get("--port", "4566")), values["--socket"])
     return run(command)

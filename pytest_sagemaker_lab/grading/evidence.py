@@ -48,22 +48,38 @@ def python_source(cells: list[str]) -> str:
 
 
 def imports_module(source: str, module: str) -> bool:
-    """Whether ``source`` imports ``module`` (``import m``, ``import m.x``, ``from m import ...``,
-    ``importlib.import_module("m")``, ``__import__("m")``). Reading, not running."""
+    """Whether ``source`` imports ``module`` where it runs whenever the cell runs: ``import m``,
+    ``from m import ...``, ``importlib.import_module("m")`` or ``__import__("m")`` at the top of a
+    cell, or in the body of a ``try`` or ``with`` there; not in code that may never run (``if False:``,
+    a function never called, a loop never entered). Reading, not running."""
     try:
         tree = ast.parse(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == module for alias in node.names):
-            return True
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == module:
-            return True
-        if isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant):
-            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
-            if name in ("import_module", "__import__") and str(node.args[0].value).split(".")[0] == module:
-                return True
-    return False
+
+    def imports(node: ast.AST) -> bool:
+        if isinstance(node, ast.Import):
+            return any(alias.name.split(".")[0] == module for alias in node.names)
+        if isinstance(node, ast.ImportFrom):
+            return node.level == 0 and (node.module or "").split(".")[0] == module
+        for call in ast.walk(node):
+            if isinstance(call, ast.Call) and call.args and isinstance(call.args[0], ast.Constant):
+                name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+                if name in ("import_module", "__import__") and str(call.args[0].value).split(".")[0] == module:
+                    return True
+        return False
+
+    def unconditional(statements: list[ast.stmt]) -> bool:
+        for statement in statements:
+            if isinstance(statement, ast.Try | ast.With):
+                if unconditional(statement.body):
+                    return True
+            elif isinstance(statement, ast.Import | ast.ImportFrom | ast.Expr | ast.Assign | ast.AnnAssign):
+                if imports(statement):
+                    return True
+        return False
+
+    return unconditional(tree.body)
 
 
 def answer(ran: list[str], code: list[str]) -> dict[str, Any]:
@@ -142,7 +158,9 @@ class EvidenceProcess:
 
     def close(self) -> None:
         if self.process is not None:
-            self.process.kill()
+            from .sandbox import kill
+
+            kill(self.process.pid)  # its sandbox's PID 1 first: the outer process alone may not end it
             self.process.wait()
             self.process = None
 

@@ -1,6 +1,6 @@
-"""Running a learner's submission: a notebook in a real Jupyter kernel, a .py file in a subprocess.
+"""Running a learner's submission in a real Jupyter kernel: a notebook, or a .py file's cells.
 
-Both run inside the submission's sandbox (``sandbox``; or unconfined with ``--lab-sandbox none``), with
+It runs inside the submission's sandbox (``sandbox``; or unconfined with ``--lab-sandbox none``), with
 the environment of ``environment``, the lab's parameters injected papermill-style, and one deadline for
 the whole submission: at the deadline the code is interrupted, ``grace`` seconds later the sandbox is
 killed with everything in it. Their output is capped and the grader's secrets are redacted from it.
@@ -16,8 +16,6 @@ import math
 import os
 import secrets
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -26,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..drivers import PARAMETERS_TAG, injected_source, read_percent_cells
+from ..drivers import PARAMETERS_TAG, injected_source
+from . import sandbox
 from .redact import Redactor
 from .sandbox import ENDPOINT_PORT, SOCKET_INSIDE, Limits, Sandbox, interpreter
 
@@ -54,7 +53,7 @@ class Confinement:
         if self.sandbox is None:
             return argv
         python = sys.executable
-        launcher = [python, "-I", "-m", "pytest_sagemaker_lab.grading.bridge"]
+        launcher = [python, "-I", "-m", "pytest_sagemaker_lab.grading.bridge", "--lifeline", str(sandbox.LIFELINE_FD)]
         if self.aws_socket is not None:
             launcher += ["--socket", SOCKET_INSIDE, "--port", str(ENDPOINT_PORT)]
         return self.sandbox.command(argv, interpreter_paths=interpreter(python).read_only, runtime=runtime,
@@ -77,15 +76,12 @@ class Confinement:
     def _drops_uid(self) -> bool:
         return self.sandbox is not None and self.sandbox.uid is not None and os.geteuid() == 0
 
-    def seal(self, runtime: Path, writable: tuple[Path, ...] = ()) -> None:
-        """Once the files that cross the boundary exist, the sandbox may write only to those in
-        ``writable``: the runtime folder is on the grader's disk, outside the sandbox's size-bounded
-        tmpfs. (Without root the sandbox keeps the grader's uid and cannot be kept out of it.)"""
+    def seal(self, runtime: Path) -> None:
+        """Once the kernel's sockets exist, the sandbox may make no file in its runtime folder, which is on
+        the grader's disk, outside the sandbox's size-bounded tmpfs. (Without root the sandbox keeps the
+        grader's uid and cannot be kept out of it.)"""
         if not self._drops_uid:
             return
-        for path in writable:
-            path.touch()
-            os.chown(path, self.sandbox.uid, self.sandbox.uid)
         os.chown(runtime, 0, 0)
         os.chmod(runtime, 0o755)
 
@@ -108,7 +104,7 @@ def _timeout_text(seconds: float) -> str:
 
 
 class Watchdog:
-    """Kills a process group at a deadline (the sandbox's outer process: everything in it dies)."""
+    """Kills a sandbox (or an unconfined run's process group) at a deadline: everything in it dies."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -118,8 +114,7 @@ class Watchdog:
     def arm(self, pid: int) -> None:
         def kill() -> None:
             self.fired.set()
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, signal.SIGKILL)
+            sandbox.kill(pid)
 
         self._timer = threading.Timer(self.seconds, kill)
         self._timer.daemon = True
@@ -218,9 +213,13 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
                 try:
                     with client.setup_kernel(env=env, cwd=str(workdir), stderr=kernel_stderr):
                         started = True
-                        watchdog.arm(client.km.provisioner.process.pid)
-                        confinement.seal(runtime)  # the kernel's sockets are made
-                        _execute(client, nb, run, injected_at, deadline, timeout)
+                        outer = client.km.provisioner.process.pid
+                        watchdog.arm(outer)
+                        try:
+                            confinement.seal(runtime)  # the kernel's sockets are made
+                            _execute(client, nb, run, injected_at, deadline, timeout)
+                        finally:
+                            sandbox.kill(outer)  # nothing the submission started outlives its run
                 except DeadKernelError as exc:
                     run.error = run.error or (_timeout_text(timeout) if watchdog.fired.is_set()
                                               else f"the kernel died while running the notebook ({exc})")
@@ -341,98 +340,16 @@ def _read_capped(path: Path, cap: int) -> str:
 # -- .py files ---------------------------------------------------------------------------------------
 def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
                executed_dir: Path, confinement: Confinement | None = None) -> SubmissionRun:
-    confinement = confinement or Confinement()
-    run = SubmissionRun()
-    cells = read_percent_cells(path)
-    run.code = [cell.source for cell in cells]
-    run.source = "".join(run.code)
-    with confinement.runtime() as runtime:
-        submission = runtime / path.name
-        shutil.copyfile(path, submission)
-        parameters = runtime / "parameters.json"
-        parameters.write_text(json.dumps(values), encoding="utf-8")
-        result_file = runtime / "result.json"
-        command = confinement.wrap([sys.executable, "-m", "pytest_sagemaker_lab.grading.pyrunner", str(submission),
-                                    str(parameters), str(result_file)], runtime)
-        confinement.seal(runtime, writable=(result_file,))
-        output, timed_out, code = _run_bounded(command, workdir, env, timeout, confinement.limits,
-                                               sandboxed=confinement.sandbox is not None)
-        run.log = output
-        result: dict[str, Any] = {}
-        with contextlib.suppress(OSError, ValueError):
-            result = json.loads(result_file.read_text(encoding="utf-8")[:1_000_000])
-    if timed_out:
-        run.error = _timeout_text(timeout)
-    elif isinstance(result, dict) and "error" in result:
-        run.error = result.get("error")
-        run.failed_cell = result.get("failed_cell")
-        if isinstance(result.get("variables"), dict):
-            run.variables = {name: result["variables"][name] for name in CAPTURED_NAMES
-                             if name in result["variables"]}
-    else:
-        run.error = f"the Python process ended without a result (exit code {code})"
-    ran = [cell.source for cell in cells]
-    run.ran = ran if run.failed_cell is None or not isinstance(run.failed_cell, int) else ran[:run.failed_cell]
-    redact = confinement.redactor
-    run.log, run.error, run.variables = redact(run.log), redact(run.error), redact(run.variables)
-    executed_dir.mkdir(parents=True, exist_ok=True)
-    run.executed = executed_dir / f"{path.stem}.log"
-    run.executed.write_text(run.log, encoding="utf-8")
-    return run
+    """A .py file in the percent format runs as the notebook it is, its ``# %%`` cells in a kernel: the
+    cells that ran are then those nbclient sent, as for a notebook, not what the file's own process
+    would say of itself (which its code could forge)."""
+    import nbformat
 
+    from ..drivers import percent_to_notebook
 
-def _run_bounded(command: list[str], cwd: Path, env: dict[str, str], timeout: float, limits: Limits,
-                 sandboxed: bool) -> tuple[str, bool, int | None]:
-    """Run ``command`` in a session of its own: keep at most the output cap of what it prints, interrupt
-    it at ``timeout`` (its first process relays the SIGINT inside a sandbox), kill its whole group
-    ``grace`` seconds later. Returns the output, whether it timed out, and its exit code."""
-    cap = limits.output_kb * 1024
-    process = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
-    kept = bytearray()
-    dropped = 0
-
-    def read() -> None:
-        nonlocal dropped
-        assert process.stdout is not None
-        while chunk := process.stdout.read1(65536):
-            room = cap - len(kept)
-            kept.extend(chunk[:max(room, 0)])
-            dropped += max(len(chunk) - max(room, 0), 0)
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    watchdog = Watchdog(timeout + limits.grace)
-    watchdog.arm(process.pid)
-    timed_out = False
+    notebook = workdir / f"{path.name}.ipynb"
     try:
-        process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _interrupt(process.pid, sandboxed)
-        process.wait()  # the watchdog kills it if the interrupt does not end it
-    watchdog.disarm()
-    reader.join(5)
-    text = kept.decode("utf-8", errors="replace")
-    if dropped:
-        text += f"\n[pytest-sagemaker-lab: output past {cap // 1024} KiB is not kept ({dropped} bytes)]\n"
-    return text, timed_out or watchdog.fired.is_set(), process.returncode
-
-
-def _interrupt(pid: int, sandboxed: bool) -> None:
-    """SIGINT to the run: inside a sandbox to its first process (the bridge, which relays it), the
-    outer bwrap's child; unconfined, to the run's process group."""
-    target = _first_child(pid) if sandboxed else None
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        if target is not None:
-            os.kill(target, signal.SIGINT)
-        else:
-            os.killpg(pid, signal.SIGINT)
-
-
-def _first_child(pid: int) -> int | None:
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    with contextlib.suppress(OSError, ValueError):
-        listed = children.read_text().split()
-        return int(listed[0]) if listed else None
-    return None
+        nbformat.write(percent_to_notebook(path), notebook)
+    except (OSError, UnicodeDecodeError) as exc:
+        return SubmissionRun(error=f"{path.name} could not be read ({type(exc).__name__}: {exc})")
+    return run_notebook(notebook, workdir, env, values, timeout, executed_dir, confinement)

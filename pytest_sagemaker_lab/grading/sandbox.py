@@ -23,6 +23,7 @@ says why and how to fix it; grading refuses to start unless ``--lab-sandbox none
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -47,6 +48,8 @@ UID_BASE = 1_000_000_000
 EVIDENCE_UID_BASE = 2_000_000_000
 SYSTEM_READ_ONLY = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 MIB = 1024 * 1024
+FILTER_FD = 9  # bwrap reads the seccomp filter here
+LIFELINE_FD = 8  # the launcher watches the grader's lifeline here (see ``lifeline``)
 
 
 @dataclass(frozen=True)
@@ -178,7 +181,13 @@ class Sandbox:
         if os.geteuid() == 0 and self.uid is not None:
             args += [_tool("setpriv") or "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                      "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"]
-        return seccomp.command([*args, *(launcher or []), *argv])
+        # A shell opens the filter and the lifeline on the descriptors bwrap and the launcher read, and
+        # execs bwrap: whatever starts a sandbox (jupyter_client, subprocess) passes no descriptor itself.
+        filter_path = seccomp.filter_file()
+        if filter_path is not None:
+            args[1:1] = ["--seccomp", str(FILTER_FD)]
+        return ["/bin/sh", "-c", f'l=$1; shift; exec "$@" {FILTER_FD}<"$0" {LIFELINE_FD}<"$l"',
+                filter_path or os.devnull, lifeline(), *args, *(launcher or []), *argv]
 
     def _limits_prefix(self) -> list[str]:
         processes = self.limits.processes
@@ -188,6 +197,41 @@ class Sandbox:
             processes += _processes_of(os.getuid())
         return [_tool("prlimit") or "prlimit", f"--as={self.limits.memory_mb * MIB}",
                 f"--nproc={processes}", f"--fsize={self.limits.file_size_mb * MIB}", "--core=0", "--"]
+
+
+_lifelines: dict[int, tuple[int, int]] = {}
+
+
+def lifeline() -> str:
+    """A path that opens the read end of a pipe whose write end only this grading process holds: the
+    sandbox's launcher (PID 1 there) ends the sandbox when it reads EOF, that is when the grader is gone,
+    however it died. bwrap's --die-with-parent cannot do it for a root grader: its outer process keeps
+    no capability to signal a sandbox that runs as another uid."""
+    pid = os.getpid()  # a forked child makes a lifeline of its own
+    if pid not in _lifelines:
+        _lifelines[pid] = os.pipe()  # both ends close-on-exec: no child of the grader holds the write end
+    return f"/proc/{pid}/fd/{_lifelines[pid][0]}"
+
+
+def first_process(outer: int) -> int | None:
+    """The host pid of a sandbox's PID 1 (the bridge): the outer bwrap's child."""
+    try:
+        listed = Path(f"/proc/{outer}/task/{outer}/children").read_text().split()
+    except OSError:
+        return None
+    return int(listed[0]) if listed else None
+
+
+def kill(outer: int) -> None:
+    """Kill a sandbox whose outer bwrap (or the shell that execs it) is ``outer``: its PID 1 first, whose
+    death ends every process of the namespace, then the outer process group."""
+    import signal
+
+    inner = first_process(outer)
+    for pid, kill_one in ((inner, os.kill), (outer, os.killpg)):
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                kill_one(pid, signal.SIGKILL)
 
 
 def _processes_of(uid: int) -> int:

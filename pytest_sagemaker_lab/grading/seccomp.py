@@ -86,7 +86,7 @@ _written: dict[str, str] = {}
 
 
 def filter_file() -> str | None:
-    """The filter, in a file of this process's (bwrap reads it from a descriptor: see ``command``)."""
+    """The filter, in a file of this process's (bwrap reads it from a descriptor: ``sandbox.command``)."""
     if "path" not in _written:
         compiled = program()
         if compiled is None:
@@ -100,13 +100,3 @@ def filter_file() -> str | None:
         atexit.register(os.unlink, path)
         _written["path"] = path
     return _written["path"]
-
-
-def command(bwrap_args: list[str], descriptor: int = 9) -> list[str]:
-    """``bwrap_args`` (bwrap first) loading the filter: a shell opens it on ``descriptor`` and execs
-    bwrap, so whatever starts the sandbox (jupyter_client, subprocess) needs no descriptor passed."""
-    path = filter_file()
-    if path is None:
-        return bwrap_args
-    return ["/bin/sh", "-c", f'exec "$@" {descriptor}<"$0"', path, bwrap_args[0], "--seccomp", str(descriptor),
-            *bwrap_args[1:]]
