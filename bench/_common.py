@@ -7,6 +7,7 @@ targets are ratios and hold on any machine.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import resource
 import statistics
@@ -71,6 +72,64 @@ def time_command(command: Sequence[str], cwd: Path, env: dict[str, str]) -> Samp
     return Sample(wall, cpu)
 
 
+def become_subreaper() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux): a process a timed command
+    started and left running when it exited comes back to this script instead of to init, where
+    ``reap_leftovers`` finds it. False where that cannot be had."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def _children() -> dict[int, str]:
+    """This process's child processes now: pid -> command line (zombies included)."""
+    found: dict[int, str] = {}
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            # The parent's pid is the 2nd field after the command, which sits in parentheses.
+            if int(stat[stat.rindex(")") + 2:].split()[1]) != me:
+                continue
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+        except (OSError, ValueError, IndexError):
+            continue
+        found[int(entry.name)] = cmdline or stat[stat.index("(") : stat.rindex(")") + 1]
+    return found
+
+
+def reap_leftovers(settle: float = 5.0) -> list[str]:
+    """After a timed command exited (with ``become_subreaper`` in effect): the processes it left running,
+    killed (by pid) and reaped; their command lines. Untimed: call it outside ``time_command``."""
+    import signal
+
+    leftovers: dict[int, str] = {}
+    deadline = time.monotonic() + settle
+    while True:
+        children = _children()
+        for pid, cmdline in children.items():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            if pid not in leftovers and not cmdline.startswith("("):  # a zombie has no command line left
+                leftovers[pid] = cmdline
+        while True:  # reap what has ended, this script's orphans included
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+        if not children or time.monotonic() > deadline:
+            return list(leftovers.values())
+        time.sleep(0.05)  # killed sandboxes hand their own processes on to this script as they die
+
+
 def time_call(function: Callable[[], object]) -> Sample:
     """Wall and process CPU time (all threads) of an in-process call."""
     cpu_before = time.process_time()
@@ -109,24 +168,38 @@ def alternate(baseline: Callable[[], Sample], measured: Callable[[], Sample], re
               progress: str | None = None) -> Paired:
     """Run ``warmup`` untimed pairs, then ``repeat`` timed pairs, swapping the order every pair so
     neither side always runs first (on a warmer or a cooler machine)."""
+    return alternate_chain([baseline, measured], repeat, warmup, progress)[0]
+
+
+def alternate_chain(runs: Sequence[Callable[[], Sample]], repeat: int, warmup: int = 1,
+                    progress: str | None = None, names: Sequence[str] | None = None) -> list[Paired]:
+    """``alternate`` for more than two runs that chain: ``runs[i]`` is the baseline of ``runs[i + 1]``.
+
+    Each repetition runs them all back to back, in order and then reversed every other repetition, so
+    every neighbouring two form a pair that ran back to back with its order swapped every pair, as in
+    ``alternate``. Returns one ``Paired`` per neighbouring two: ``(runs[0], runs[1])``, ``(runs[1], runs[2])``...
+    A middle run is timed once and serves both of its pairs."""
+    if names is None:
+        names = ["baseline", "measured"] if len(runs) == 2 else [f"run {index}" for index in range(len(runs))]
     for _ in range(warmup):
-        baseline()
-        measured()
-    result = Paired([], [])
+        for run in runs:
+            run()
+    samples: list[list[Sample]] = [[] for _ in runs]
     for index in range(repeat):
-        if index % 2 == 0:
-            b = baseline()
-            m = measured()
-        else:
-            m = measured()
-            b = baseline()
-        result.baseline.append(b)
-        result.measured.append(m)
+        order = range(len(runs)) if index % 2 == 0 else reversed(range(len(runs)))
+        taken: dict[int, Sample] = {}
+        for position in order:
+            taken[position] = runs[position]()
+        for position, sample in taken.items():
+            samples[position].append(sample)
         if progress:
-            print(f"  [{progress} {index + 1}/{repeat}] baseline {b.wall:.3f} s (cpu {b.cpu:.3f}), "
-                  f"measured {m.wall:.3f} s (cpu {m.cpu:.3f}), ratio {m.wall / b.wall:.3f}",
+            times = ", ".join(f"{names[position]} {taken[position].wall:.3f} s (cpu {taken[position].cpu:.3f})"
+                              for position in range(len(runs)))
+            ratios = ", ".join(f"{taken[position + 1].wall / taken[position].wall:.3f}"
+                               for position in range(len(runs) - 1))
+            print(f"  [{progress} {index + 1}/{repeat}] {times}, ratio{'s' if len(runs) > 2 else ''} {ratios}",
                   file=sys.stderr, flush=True)
-    return result
+    return [Paired(samples[position], samples[position + 1]) for position in range(len(runs) - 1)]
 
 
 def verdict(label: str, base_label: str, paired: Paired, target: float) -> tuple[str, bool]:

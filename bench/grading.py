@@ -1,8 +1,18 @@
-"""Target: grading 20 notebooks with ``-n 2`` on 2 cores takes at most 0.55x the same 20 with ``-n 0``.
+"""Targets: grading a class in the sandbox takes at most 1.15x the time without one, and grading it
+with ``-n 2`` on 2 cores takes at most 0.55x the same class with ``-n 0``.
 
-Both runs grade the same folder offline (``pytest lab_steps --lab-submission <folder>``): 20 copies of
+Every run grades the same folder offline (``pytest lab_steps --lab-submission <folder>``): 20 copies of
 the lab's reference notebook for the installed SDK (each must pass, so the run exits 0).
 No submission pays a fixed sleep: the notebooks' SDK polls run on the grader's fast clock.
+Three runs a repetition, back to back (their order reversed every other repetition), make two pairs:
+
+- ``-n 0 --lab-sandbox none`` (no isolation) against ``-n 0 --lab-sandbox auto`` (the default: a
+  bubblewrap sandbox per submission): the sandbox's cost, target <= 1.15x (the same notebooks on
+  both sides, so it is also the ratio per notebook);
+- ``-n 0`` against ``-n 2``, both in the sandbox: target <= 0.55x.
+
+The sandboxed ``-n 0`` run is timed once and serves both pairs. The last line counts the processes
+the graded runs left running after they exited (killed before the next run, untimed): there should be none.
 
     python bench/grading.py [--repeat 1] [--warmup 0] [--notebooks 20] [--check]
 
@@ -28,16 +38,19 @@ from _common import (
     REPO_ROOT,
     CommandFailed,
     Sample,
-    alternate,
+    alternate_chain,
+    become_subreaper,
     cpu_line,
     fake_aws_env,
     finish,
     parser,
+    reap_leftovers,
     time_command,
     verdict,
 )
 
-TARGET = 0.55
+TARGET = 0.55  # sandboxed -n 2 / sandboxed -n 0
+SANDBOX_TARGET = 1.15  # sandboxed -n 0 / -n 0 --lab-sandbox none
 LAB = REPO_ROOT / "lab_steps" / "lab4_1"
 
 
@@ -87,12 +100,25 @@ def _errors(report: Path) -> str:
     return "\n".join(lines) or "(the report records no failure)"
 
 
+def _leftover_line(leftovers: dict[str, list[list[str]]], reaper: bool) -> str:
+    """What the graded runs left running after they exited (a grader must leave nothing behind)."""
+    if not reaper:
+        return "left running (informational): not checked (no child subreaper on this system)"
+    counts = ", ".join(f"{name} {sum(map(len, runs))} in {len(runs)} runs" for name, runs in leftovers.items())
+    every = [cmdline for runs in leftovers.values() for run in runs for cmdline in run]
+    line = f"left running by the graded runs after they exited (killed by this script before the next run): {counts}"
+    if every:
+        line += f"; e.g. {every[0][:160]}"
+    return line
+
+
 def main(argv: list[str] | None = None) -> int:
     cli = parser(__doc__.splitlines()[0], repeat=1)
     cli.add_argument("--notebooks", type=int, default=20, help="notebooks in the class (default 20)")
     cli.set_defaults(warmup=0)
     args = cli.parse_args(argv)
     env = fake_aws_env()
+    reaper = become_subreaper()  # what a graded run leaves running comes back here, to be killed
     floor = _machine_floor(env)
     print(f"machine floor (informational): 4 fresh `import sagemaker, xgboost, boto3` two at a time take "
           f"{floor:.3f}x the time of one at a time")
@@ -100,29 +126,60 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         folder = _folder(Path(scratch), args.notebooks)
         base = [PYTHON, "-m", "pytest", "lab_steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
-                f"--lab-submission={folder}", f"--lab-report={scratch}/report.json"]
+                f"--lab-submission={folder}"]
+        running: list[tuple[str, Path]] = []  # the run under way (or the one that failed) and its report
+        # Per run: the processes it left running once it had exited (killed before the next run).
+        leftovers: dict[str, list[list[str]]] = {"none-n0": [], "sandbox-n0": [], "sandbox-n2": []}
 
-        def baseline() -> Sample:
-            return time_command([*base, "-n", "0"], REPO_ROOT, env)
+        def grade(name: str, workers: int, sandbox: str) -> Sample:
+            report = Path(scratch) / f"report-{name}.json"
+            report.unlink(missing_ok=True)  # a failed run's errors must not be read from an older report
+            running[:] = [(name, report)]
+            try:
+                return time_command([*base, f"--lab-report={report}", "-n", str(workers),
+                                     f"--lab-sandbox={sandbox}"], REPO_ROOT, env)
+            finally:
+                leftovers[name].append(reap_leftovers() if reaper else [])
 
-        def measured() -> Sample:
+        def unsandboxed() -> Sample:
+            return grade("none-n0", 0, "none")
+
+        def sandboxed() -> Sample:
+            return grade("sandbox-n0", 0, "auto")
+
+        def sandboxed_workers() -> Sample:
             floors.append(_machine_floor(env, pairs=1))  # the machine as this pair found it
-            return time_command([*base, "-n", "2"], REPO_ROOT, env)
+            return grade("sandbox-n2", 2, "auto")
 
         try:
-            paired = alternate(baseline, measured, args.repeat, args.warmup, None if args.quiet else "grading")
+            sandbox_paired, workers_paired = alternate_chain(
+                [unsandboxed, sandboxed, sandboxed_workers], args.repeat, args.warmup,
+                None if args.quiet else "grading", names=["none -n 0", "sandbox -n 0", "sandbox -n 2"])
         except CommandFailed as exc:
-            print(f"grading: FAILED, no measurement: {exc}")
-            print(_errors(Path(scratch) / "report.json"))
+            name, report = running[0]
+            print(f"grading: FAILED ({name}), no measurement: {exc}")
+            print(_errors(report))
+            print(_leftover_line(leftovers, reaper))
             return 2
-    label = f"grading {args.notebooks} notebooks with -n 2"
-    line, ok = verdict(label, "-n 0", paired, TARGET)
+    label = f"grading {args.notebooks} notebooks at -n 0 in the sandbox (--lab-sandbox auto)"
+    sandbox_line, sandbox_ok = verdict(label, "--lab-sandbox none", sandbox_paired, SANDBOX_TARGET)
+    print(sandbox_line)
+    print(cpu_line(label, "--lab-sandbox none", sandbox_paired)
+          + " [the sandboxed side can miss its kernels' CPU: see bench/README.md]")
+    per_measured = sandbox_paired.median("measured") / args.notebooks
+    per_baseline = sandbox_paired.median("baseline") / args.notebooks
+    print(f"{label} (informational, per notebook): {per_measured:.3f} s / --lab-sandbox none "
+          f"{per_baseline:.3f} s, the sandbox adds {per_measured - per_baseline:+.3f} s a notebook")
+    label = f"grading {args.notebooks} notebooks in the sandbox with -n 2"
+    line, ok = verdict(label, "-n 0", workers_paired, TARGET)
     print(line)
-    print(cpu_line(label, "-n 0", paired))
-    above = [ratio - floor for ratio, floor in zip(paired.ratios(), floors, strict=True)]
+    print(cpu_line(label, "-n 0", workers_paired))
+    floors = floors[len(floors) - args.repeat:]  # those beside the timed pairs, not the warm-up's
+    above = [ratio - floor for ratio, floor in zip(workers_paired.ratios(), floors, strict=True)]
     print(f"{label} (informational, against the machine): the floor measured beside each pair "
           f"{', '.join(f'{f:.3f}' for f in floors)}; ratio minus floor, median {statistics.median(above):+.3f}")
-    return finish(ok, args.check)
+    print(_leftover_line(leftovers, reaper))
+    return finish(sandbox_ok and ok, args.check)
 
 
 if __name__ == "__main__":
