@@ -66,21 +66,17 @@ class Confinement:
         sockets, a .py run's parameters and result), owned by the sandbox's uid, removed afterwards."""
         folder = Path(tempfile.mkdtemp(prefix="sml-", dir=RUNTIME_ROOT if os.path.isdir(RUNTIME_ROOT) else None))
         try:
-            if self._drops_uid:
+            if self.sandbox is not None and self.sandbox.drops_uid:
                 os.chown(folder, self.sandbox.uid, self.sandbox.uid)
             yield folder
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    @property
-    def _drops_uid(self) -> bool:
-        return self.sandbox is not None and self.sandbox.uid is not None and os.geteuid() == 0
-
     def seal(self, runtime: Path) -> None:
         """Once the kernel's sockets exist, the sandbox may make no file in its runtime folder, which is on
         the grader's disk, outside the sandbox's size-bounded tmpfs. (Without root the sandbox keeps the
         grader's uid and cannot be kept out of it.)"""
-        if not self._drops_uid:
+        if self.sandbox is None or not self.sandbox.drops_uid:
             return
         os.chown(runtime, 0, 0)
         os.chmod(runtime, 0o755)
@@ -192,7 +188,7 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
             config = {"SandboxedKernelManager": {
                 "transport": "ipc", "ip": str(runtime / "kernel"), "connection_file": str(runtime / "kernel.json"),
                 "sandbox_argv": confinement.wrap([], runtime),
-                "sandbox_uid": confinement.sandbox.uid if os.geteuid() == 0 and confinement.sandbox.uid else -1}}
+                "sandbox_uid": confinement.sandbox.uid if confinement.sandbox.drops_uid else -1}}
         from traitlets.config import Config
 
         # The kernel is killed once the run is over: a graceful shutdown only waited (0.7 s a notebook)

@@ -133,7 +133,11 @@ class Sandbox:
     limits: Limits = field(default_factory=Limits)
     uid: int | None = None  # the uid to drop to when the grader is root
     network: bool = False  # --live: the real account is reached through the host's network
-    read_only: tuple[str, ...] = ()  # besides the system folders and the interpreter
+
+    @property
+    def drops_uid(self) -> bool:
+        """Whether the sandbox runs as ``uid`` (a root grader's), not as the grader's own uid."""
+        return self.uid is not None and os.geteuid() == 0
 
     def command(self, argv: list[str], *, interpreter_paths: tuple[str, ...], runtime: Path | None = None,
                 aws_socket: Path | None = None, launcher: list[str] | None = None) -> list[str]:
@@ -166,9 +170,9 @@ class Sandbox:
         disk = str(self.limits.disk_mb * MIB)
         args += ["--perms", "1777", "--size", disk, "--tmpfs", "/tmp"]
         args += ["--perms", "0755", "--dir", "/home", "--perms", "0777", "--size", disk, "--tmpfs", HOME_INSIDE]
-        for path in (*interpreter_paths, *self.read_only):
-            if path.startswith(SYSTEM_READ_ONLY):
-                continue
+        for path in interpreter_paths:
+            if any(path == system or path.startswith(system + os.sep) for system in SYSTEM_READ_ONLY):
+                continue  # bound already
             parents(path)
             args += ["--ro-bind", path, path]
         if runtime is not None:
@@ -178,7 +182,7 @@ class Sandbox:
             args += ["--dir", str(Path(SOCKET_INSIDE).parent), "--ro-bind", str(aws_socket), SOCKET_INSIDE]
         args += ["--chdir", HOME_INSIDE, "--"]
         args += self._limits_prefix()
-        if os.geteuid() == 0 and self.uid is not None:
+        if self.drops_uid:
             args += [_tool("setpriv") or "setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",
                      "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs", "--"]
         # A shell opens the filter and the lifeline on the descriptors bwrap and the launcher read, and
