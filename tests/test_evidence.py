@@ -50,3 +50,17 @@ def test_the_evidence_process_answers_for_the_cells_that_ran_and_the_code_as_a_w
     assert "sagemaker.estimator.Estimator" in found["sdk"]["uses"]  # the code is read as a whole
     assert found["probe"]["xgboost"] and found["probe"]["trees"] == 8  # the interpreter's, taken once
     assert again["imported_by_lab"] is True and again["probe"] == found["probe"]
+
+
+def test_the_redactor_hides_the_graders_secrets_and_nothing_else():
+    from pytest_sagemaker_lab.grading.redact import Redactor, secret_values
+
+    environ = {"GITHUB_TOKEN": "ghp_grader_token_1234", "AWS_SECRET_ACCESS_KEY": "grader-secret-5678",
+               "DB_PWD": "hunter2hunter2", "PWD": "/work/main", "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+               "AWS_ACCESS_KEY_ID": "testing", "API_KEY": "short", "HOME": "/home/grader-secret-5678"}
+    redact = Redactor(secret_values(environ))
+    assert redact({"out": ["token ghp_grader_token_1234, key grader-secret-5678, db hunter2hunter2"],
+                   "path": "/work/main/.venv 2>/dev/null", "home": "/home/grader-secret-5678"}) == {
+        "out": ["token [redacted], key [redacted], db [redacted]"],
+        "path": "/work/main/.venv 2>/dev/null",  # the working directory and /dev/null are no secrets
+        "home": "/home/[redacted]"}  # a secret's value is hidden wherever it stands

@@ -18,8 +18,8 @@ SECRET_NAME = re.compile(r"KEY|SECRET|TOKEN|PASSW|CREDENTIAL|AUTH|PRIVATE|SESSIO
                          re.IGNORECASE)
 # Shorter values are words ("true", "testing", a region): replacing them would garble honest output.
 MIN_LENGTH = 8
-# The offline world's own fake values, which every learner may see.
-HARMLESS = frozenset({"testing", "FOOBARKEY", "FOOBARSECRET"})
+# The offline world's own fake values, which every learner may see (its credentials file is /dev/null).
+HARMLESS = frozenset({"testing", "FOOBARKEY", "FOOBARSECRET", os.devnull})
 # The working directory matches ``PWD$`` (meant for DB_PWD and the like) but is no secret, and honest
 # messages hold paths under it ("libgomp at <the venv in it>/...").
 NOT_SECRET = frozenset({"PWD", "OLDPWD"})
