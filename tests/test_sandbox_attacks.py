@@ -599,7 +599,7 @@ print('RESULT alive_after: yes', flush=True)
 
 # The neighbours under -n 2: their processes, their kernels' connection files, the control API.
 NEIGHBOURS = r"""
-import http.client, os, urllib.error, urllib.parse, urllib.request
+import http.client, json, os, urllib.error, urllib.parse, urllib.request
 import boto3
 commands, sockets = {}, {}
 for pid in [p for p in os.listdir('/proc') if p.isdigit()]:
@@ -624,11 +624,20 @@ print('RESULT kernels_seen:', sum(b'ipykernel_launcher' in command[1:3] for comm
 with open('/proc/self/cmdline', 'rb') as handle:
     own = handle.read().split(b'\0')
 own_file = os.path.realpath(own[own.index(b'-f') + 1].decode()) if b'-f' in own else None
+def is_connection_file(path):
+    # A kernel's connection file holds its HMAC key; a kernelspec (kernels/python3/kernel.json, seen
+    # where the interpreter itself lies under /tmp) holds none.
+    try:
+        with open(path) as handle:
+            return 'key' in json.load(handle)
+    except (OSError, ValueError):
+        return True  # unreadable: counted, to be looked at
+
 found = set()
 for top in ('/tmp', '/run', os.path.expanduser('~'), '/root/.local/share/jupyter', '/dev/shm'):
     for folder, dirs, files in os.walk(top):
         found.update(os.path.realpath(os.path.join(folder, f)) for f in files
-                     if f.startswith('kernel') and f.endswith('.json'))
+                     if f.startswith('kernel') and f.endswith('.json') and is_connection_file(os.path.join(folder, f)))
 print('RESULT foreign_connection_files:', len(found - {own_file}), sorted(found - {own_file})[:5])
 listeners = []
 for table in ('/proc/net/tcp', '/proc/net/tcp6'):
