@@ -193,7 +193,8 @@ def executed_directory(config: pytest.Config) -> Path:
     return (base / report).parent / "executed" if report else base / "lab-executed"
 
 
-def limits_of(settings) -> Any:
+def _limits(settings) -> Any:
+    """The sandbox's limits, as the options set them."""
     from .grading.sandbox import Limits
 
     return Limits(memory_mb=int(settings["lab_max_memory"]), processes=int(settings["lab_max_processes"]),
@@ -207,7 +208,7 @@ def _confinement(config: pytest.Config, world) -> Any:
     from .grading.sandbox import Sandbox, find_bwrap, worker_uid
 
     settings = config.stash[SETTINGS_KEY]
-    limits = limits_of(settings)
+    limits = _limits(settings)
     if config.stash[SANDBOX_KEY] == "none":
         return Confinement(sandbox=None, limits=limits)
     sandbox = Sandbox(bwrap=find_bwrap(settings["lab_bwrap"]) or "bwrap", limits=limits, uid=worker_uid(),

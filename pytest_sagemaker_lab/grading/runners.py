@@ -91,8 +91,6 @@ class SubmissionRun:
     ran: list[str] = field(default_factory=list)  # the code of the cells that ran, in order
     code: list[str] = field(default_factory=list)  # the code of every code cell of the submission
     variables: dict[str, Any] = field(default_factory=dict)  # CAPTURED_NAMES as the code left them
-    source: str = ""  # the submission's code, cells joined
-    extras: dict[str, Any] = field(default_factory=dict)
 
 
 def _timeout_text(seconds: float) -> str:
@@ -176,7 +174,6 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
         run.error = f"{path.name} is not a readable notebook ({type(exc).__name__}: {exc})"
         return run
     run.code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
-    run.source = "\n".join(run.code)
     injected_at = _inject(nb, values)
     deadline = time.monotonic() + timeout
     watchdog = Watchdog(timeout + confinement.limits.grace)
