@@ -184,6 +184,12 @@ ROWS = [
         channels=[csv_channel("train", "w/train.csv")], files={"w/train.csv": WEIGHTED}),
     Row("several-files-one-prefix", "Completed", channels=[csv_channel("train", "many/")],
         files={"many/part-1.csv": TRAIN_CSV, "many/part-2.csv": TRAIN_CSV, "many/sub/part-3.csv": TRAIN_CSV}),
+    # AWS's churn example: S3Uri s3://bucket/prefix/train (no trailing slash), the object at
+    # prefix/train/train.csv: it lands at input/data/train/train.csv, where the container reads it.
+    Row("prefix-without-trailing-slash", "Completed", channels=[csv_channel("train", "churn/train")],
+        files={"churn/train/train.csv": TRAIN_CSV}),
+    Row("prefix-names-the-object", "Completed", channels=[csv_channel("train", "exact/train.csv")],
+        files={"exact/train.csv": TRAIN_CSV, "exact/validation.csv": b"not,read\n"}),
     Row("sharded-by-s3-key", "Completed", channels=[{
         "ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
             "S3DataType": "S3Prefix", "S3Uri": "s3://lab/data/train.csv",

@@ -192,6 +192,9 @@ class JobRun:
                                 f"Please create the bucket in {self.region} or choose an existing one.")
 
     def _download_channels(self, data_dir: Path) -> None:
+        """File mode: every object under a channel's S3Uri lands in the channel's folder at its key
+        relative to that S3Uri (S3Uri is a string prefix: ``s3://b/p/train`` puts ``p/train/a.csv`` at
+        ``a.csv``); an S3Uri that names an object puts it there by its name."""
         self._check_output_bucket()
         default_mode = self.job.algorithm_specification.get("TrainingInputMode", "File")
         for channel in self.job.input_data_config or []:
@@ -211,15 +214,15 @@ class JobRun:
                     f'objects exist under that S3 prefix, and that the role "{self.job.role_arn}" has '
                     f'"s3:ListBucket" permissions on bucket "{bucket}".'
                 )
-            # Objects land under the channel folder by their key relative to the prefix's folder.
-            base = prefix[: prefix.rfind("/") + 1]
+            folder = data_dir / channel["ChannelName"]
             for key, _ in keys:
-                relative = key[len(base):]
-                if not relative or relative.endswith("/"):
+                if key.endswith("/"):
                     continue  # a "folder" placeholder object
-                moto_access.download(self.account_id, bucket, key,
-                                     data_dir / channel["ChannelName"] / relative)
-            (data_dir / channel["ChannelName"]).mkdir(parents=True, exist_ok=True)
+                # inferred: a key that only shares the prefix's start (p/train-1.csv for p/train) keeps
+                # the rest of its name (-1.csv), as a string prefix gives it.
+                relative = key[len(prefix):].lstrip("/") or key.rsplit("/", 1)[-1]
+                moto_access.download(self.account_id, bucket, key, folder / relative)
+            folder.mkdir(parents=True, exist_ok=True)
 
     def _output_prefix(self) -> str:
         return join_s3(self.job.output_data_config["S3OutputPath"], self.job.training_job_name)
