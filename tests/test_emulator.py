@@ -40,6 +40,53 @@ def test_a_job_trains_and_reports_like_the_service(aws):
         assert archive.getnames() == ["xgboost-model"]
 
 
+def _logged(logs, name: str, metric: str) -> list[float]:
+    """The values a metric line of the job's log carries, round by round."""
+    return [float(part.split(":")[1]) for line in log_lines(logs, name) for part in line.split("#011")
+            if part.startswith(f"{metric}:")]
+
+
+def test_a_jobs_metrics_are_in_cloudwatch_as_the_service_publishes_them(aws):
+    """Each MetricDefinition is applied to the lines the algorithm logs, each capture published under
+    /aws/sagemaker/TrainingJobs with the job as its dimension: one 60 s period holds the rounds' mean."""
+    import datetime
+
+    sagemaker, _, logs = aws
+    create(sagemaker, "metrics-1", hyperparameters={"num_round": "5", "objective": "binary:logistic",
+                                                    "eval_metric": "logloss"})
+    job = wait(sagemaker, "metrics-1")
+    cloudwatch = boto3.client("cloudwatch", region_name="us-east-1")
+    for data in ("train", "validation"):
+        rounds = _logged(logs, "metrics-1", f"{data}-logloss")
+        assert len(rounds) == 5
+        points = cloudwatch.get_metric_statistics(
+            Namespace="/aws/sagemaker/TrainingJobs", MetricName=f"{data}:logloss",
+            Dimensions=[{"Name": "TrainingJobName", "Value": "metrics-1"}], StartTime=job["TrainingStartTime"],
+            EndTime=job["TrainingEndTime"] + datetime.timedelta(seconds=60), Period=60,
+            Statistics=["Average", "SampleCount"])["Datapoints"]
+        assert sum(point["SampleCount"] for point in points) == 5
+        mean = sum(point["Average"] * point["SampleCount"] for point in points) / 5
+        assert mean == pytest.approx(sum(rounds) / 5, abs=1e-5)
+
+
+@needs_sdk2
+def test_training_job_analytics_reads_the_real_series_from_sdk2(aws):
+    import sagemaker as sdk
+    from sagemaker.analytics import TrainingJobAnalytics
+
+    sagemaker, _, logs = aws
+    create(sagemaker, "metrics-2", hyperparameters={"num_round": "4", "objective": "binary:logistic",
+                                                    "eval_metric": "logloss"})
+    wait(sagemaker, "metrics-2")
+    frame = TrainingJobAnalytics("metrics-2", sagemaker_session=sdk.Session(boto3.Session(region_name="us-east-1")),
+                                 period=1).dataframe()
+    assert sorted(set(frame["metric_name"])) == ["train:logloss", "validation:logloss"]
+    for name in ("train", "validation"):
+        values = frame[frame["metric_name"] == f"{name}:logloss"]["value"]
+        assert min(_logged(logs, "metrics-2", f"{name}-logloss")) - 1e-5 <= values.min()
+        assert values.max() <= max(_logged(logs, "metrics-2", f"{name}-logloss")) + 1e-5
+
+
 def test_metric_lines_of_0_90_use_the_g_format(aws):
     sagemaker, _, logs = aws
     create(sagemaker, "old-1", version="0.90-1-cpu-py3",

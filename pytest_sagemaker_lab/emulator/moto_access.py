@@ -6,11 +6,13 @@ through moto's backends directly rather than over HTTP. Every use of moto's inte
 
 from __future__ import annotations
 
+import datetime
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
 TRAINING_LOG_GROUP = "/aws/sagemaker/TrainingJobs"
+TRAINING_METRICS_NAMESPACE = "/aws/sagemaker/TrainingJobs"  # CloudWatch's, dimension TrainingJobName
 
 
 def _s3(account_id: str):
@@ -73,3 +75,14 @@ def write_log(account_id: str, region: str, stream: str, events: Iterable[tuple[
     batch = [{"timestamp": timestamp, "message": message} for timestamp, message in events]
     if batch:
         logs.put_log_events(group, stream, batch)
+
+
+def put_training_metrics(account_id: str, region: str, job_name: str,
+                         points: list[tuple[str, float, datetime.datetime]]) -> None:
+    """(metric name, value, time) points of a training job, in CloudWatch as the service publishes them."""
+    from moto.backends import get_backend
+
+    dimensions = [{"Name": "TrainingJobName", "Value": job_name}]
+    get_backend("cloudwatch")[account_id][region].put_metric_data(TRAINING_METRICS_NAMESPACE, [
+        {"MetricName": name, "Value": value, "Timestamp": when, "Dimensions": dimensions, "Unit": "None"}
+        for name, value, when in points])

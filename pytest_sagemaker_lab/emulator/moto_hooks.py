@@ -144,6 +144,9 @@ def _stop_training_job(self) -> Any:
     return ActionResult({})
 
 
+METRIC_VALUE = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+
+
 def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
     """The built-in algorithm's metric regexes for the job's metrics, train and validation."""
     raw = (params.get("HyperParameters") or {}).get("eval_metric", "")
@@ -152,8 +155,10 @@ def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
     for metric in metrics:
         metric = metric.strip("'\"")
         for data in ("train", "validation"):
+            # The service's definitions, as user code copies them: a number, so that train's value stops
+            # where "#011validation-..." follows it on the same line ((\S+) would take the rest).
             definitions.append({"Name": f"{data}:{metric}",
-                                "Regex": f".*\\[[0-9]+\\].*#011{data}-{re.escape(metric)}:(\\S+)"})
+                                "Regex": f".*\\[[0-9]+\\].*#011{data}-{re.escape(metric)}:{METRIC_VALUE}.*"})
     return definitions
 
 

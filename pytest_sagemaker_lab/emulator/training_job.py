@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 import os
 import posixpath
+import re
 import shutil
 import tarfile
 import tempfile
@@ -303,4 +305,26 @@ class JobRun:
     def _flush(self, events: list[tuple[int, str]]) -> None:
         if events:
             moto_access.write_log(self.account_id, self.region, self.log_stream, list(events))
+            self._publish_metrics(events)
             events.clear()
+
+    def _publish_metrics(self, events: list[tuple[int, str]]) -> None:
+        """As the service does: each of the job's MetricDefinitions is applied to every line the algorithm
+        logs, and what it captures goes to CloudWatch at the line's time (TrainingJobAnalytics reads it)."""
+        definitions = [(definition["Name"], re.compile(definition["Regex"]))
+                       for definition in self.job.algorithm_specification.get("MetricDefinitions") or []]
+        points = []
+        for millis, line in events:
+            for name, pattern in definitions:
+                match = pattern.match(line)
+                if match is None:
+                    continue
+                try:
+                    value = float(match.group(1))
+                except ValueError:
+                    continue  # inferred: a capture that is not a number publishes nothing
+                if math.isfinite(value):  # moto keeps metric times as naive UTC
+                    when = datetime.fromtimestamp(millis / 1000, tz=timezone.utc).replace(tzinfo=None)
+                    points.append((name, value, when))
+        if points:
+            moto_access.put_training_metrics(self.account_id, self.region, self.job.training_job_name, points)
