@@ -45,6 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     # The emulation answers SimulatePrincipalPolicy with AccessDenied, a code IAM's model lacks.
     config.addinivalue_line("filterwarnings",
                             r"ignore:Exception\(AccessDenied\) with code AccessDenied:UserWarning")
+    # ... and what it does not emulate with NotEmulatedOffline, a code no AWS model has (it names the operation).
+    config.addinivalue_line("filterwarnings",
+                            r"ignore:Exception\(NotEmulated\) with code NotEmulatedOffline:UserWarning")
     settings = config.stash[SETTINGS_KEY] = options.resolve(config)
     config.stash[SUBMISSIONS_KEY] = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
     config.stash[SANDBOX_KEY] = _isolation(settings)

@@ -181,6 +181,9 @@ def install() -> None:
     from moto.iam.responses import IamResponse
     from moto.sagemaker.responses import SageMakerResponse
 
+    from . import not_emulated
+
+    not_emulated.install()
     with _install_lock:
         if SageMakerResponse.create_training_job is not _create_training_job:
             SageMakerResponse.create_training_job = _create_training_job
