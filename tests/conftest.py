@@ -119,3 +119,37 @@ def lab_copy(pytester: pytest.Pytester) -> LabCopy:
 @pytest.fixture
 def outcomes() -> Callable[[dict], dict[str, str]]:
     return lambda document: {key: value["outcome"] for key, value in stages_of(document).items()}
+
+
+# A lab that needs no AWS (its stages never make a job): the plugin's mechanics are tried on it.
+SYNTHETIC_LAB_TOML = """
+[lab]
+id = "labx"
+title = "A synthetic lab"
+region = "eu-west-1"
+prefix = "labx_prefix"
+
+[training]
+framework = "xgboost"
+version = "1.2-2"
+instance_type = "ml.m5.large"
+instance_count = 1
+output_path = "s3://{bucket}/{prefix}/output/"
+job_name_prefix = "x-"
+job_name_pattern = '^x-\\d+$'
+
+[hyperparameters]
+num_round = "3"
+
+[[channels]]
+name = "train"
+key = "train.csv"
+
+[data]
+generator = "data.py:generate"
+"""
+
+
+def synthetic_lab_toml(lab_id: str) -> str:
+    """The synthetic lab's spec under another id (its prefix follows: ``<id>_prefix``)."""
+    return SYNTHETIC_LAB_TOML.replace('"labx', f'"{lab_id}')

@@ -18,37 +18,12 @@ from pytest_sagemaker_lab.report import (
     StageResult,
 )
 
-from .conftest import LabCopy
+from .conftest import LabCopy, synthetic_lab_toml
 
 NOT_GRADED_ROW = {"outcome": "failed", "points": 0, "message": NOT_GRADED, "hint": NOT_GRADED_HINT.render(),
                   "detail": ""}
 
-LAB_TOML = """
-[lab]
-id = "labg"
-title = "A synthetic lab to grade a class with"
-region = "eu-west-1"
-prefix = "labg_prefix"
-
-[training]
-framework = "xgboost"
-version = "1.2-2"
-instance_type = "ml.m5.large"
-instance_count = 1
-output_path = "s3://{bucket}/{prefix}/output/"
-job_name_prefix = "g-"
-job_name_pattern = '^g-\\\\d+$'
-
-[hyperparameters]
-num_round = "3"
-
-[[channels]]
-name = "train"
-key = "train.csv"
-
-[data]
-generator = "data.py:generate"
-"""
+LAB_TOML = synthetic_lab_toml("labg")
 
 # The stages never run the submissions: what each does is steered from the test by the environment.
 STAGES = """

@@ -7,32 +7,9 @@ import json
 
 import pytest
 
-LAB_TOML = """
-[lab]
-id = "labx"
-title = "A synthetic lab"
-region = "eu-west-1"
-prefix = "labx_prefix"
+from .conftest import synthetic_lab_toml
 
-[training]
-framework = "xgboost"
-version = "1.2-2"
-instance_type = "ml.m5.large"
-instance_count = 1
-output_path = "s3://{bucket}/{prefix}/output/"
-job_name_prefix = "x-"
-job_name_pattern = '^x-\\d+$'
-
-[hyperparameters]
-num_round = "3"
-
-[[channels]]
-name = "train"
-key = "train.csv"
-
-[data]
-generator = "data.py:generate"
-"""
+LAB_TOML = synthetic_lab_toml("labx")
 
 STAGES = """
 import os
