@@ -20,6 +20,9 @@ from .spec import LabSpec
 OFFLINE_ACCOUNT = "123456789012"  # moto's default account
 OFFLINE_BUCKET = "sagemaker-lab-data"
 OFFLINE_ROLE_NAME = "SageMakerLabRole"
+# The notebook instance a graded notebook runs on, as on SageMaker: its role is the lab's, so
+# ``sagemaker.get_execution_role()`` answers as it does there (see grading.sandbox, NOTEBOOK_METADATA).
+OFFLINE_NOTEBOOK_INSTANCE = "sagemaker-lab-notebook"
 SAGEMAKER_TRUST_POLICY = (
     '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
     '"Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
@@ -111,6 +114,8 @@ def seed_world(world: World, spec: LabSpec, buckets: tuple[str, ...] = ()) -> No
     iam = world.client("iam")
     iam.create_role(RoleName=world.role_arn.rsplit("/", 1)[-1],
                     AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)
+    world.client("sagemaker").create_notebook_instance(
+        NotebookInstanceName=OFFLINE_NOTEBOOK_INSTANCE, InstanceType="ml.t3.medium", RoleArn=world.role_arn)
 
 
 def _offline_world_record(spec: LabSpec, region: str | None, bucket: str | None, prefix: str | None,

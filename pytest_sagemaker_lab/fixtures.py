@@ -213,7 +213,26 @@ def _confinement(config: pytest.Config, world) -> Any:
         return Confinement(sandbox=None, limits=limits)
     sandbox = Sandbox(bwrap=find_bwrap(settings["lab_bwrap"]) or "bwrap", limits=limits, uid=worker_uid(),
                       network=world.live)
-    return Confinement(sandbox=sandbox, limits=limits, aws_socket=None if world.live else _submission_socket(config))
+    if world.live:
+        return Confinement(sandbox=sandbox, limits=limits)
+    socket = _submission_socket(config)
+    return Confinement(sandbox=sandbox, limits=limits, aws_socket=socket,
+                       notebook_metadata=_notebook_metadata(Path(socket).parent, world))
+
+
+def _notebook_metadata(folder: Path, world) -> Path:
+    """The file a SageMaker notebook instance holds, naming the instance the offline world seeds."""
+    import json
+
+    from .backends import OFFLINE_NOTEBOOK_INSTANCE
+
+    path = folder / "resource-metadata.json"
+    path.write_text(json.dumps({
+        "ResourceArn": f"arn:aws:sagemaker:{world.region}:{world.account_id}:notebook-instance/"
+                       f"{OFFLINE_NOTEBOOK_INSTANCE}",
+        "ResourceName": OFFLINE_NOTEBOOK_INSTANCE}), encoding="utf-8")
+    path.chmod(0o644)
+    return path
 
 
 def _evidence_command(config: pytest.Config, confinement) -> list[str]:

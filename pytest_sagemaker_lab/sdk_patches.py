@@ -1,5 +1,6 @@
-"""Offline, two things in the SageMaker SDK must change wherever a lab's code runs: its polls must not
-sleep their fixed seconds, and its telemetry must not try to reach AWS.
+"""Offline, three things in the SageMaker SDK must change wherever a lab's code runs: its polls must not
+sleep their fixed seconds, its telemetry must not try to reach AWS, and its STS clients (made with an
+explicit regional endpoint, which ``AWS_ENDPOINT_URL`` does not override) must reach the offline world.
 
 Both are applied when the SDK module in question is imported (an import hook), or at once if it
 already is: nothing imports the SDK early, so a notebook that never uses it pays nothing.
@@ -10,6 +11,7 @@ from __future__ import annotations
 import gc
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -23,6 +25,10 @@ POLLING_MODULES = ("sagemaker.session", "sagemaker.core.resources", "sagemaker.c
 # The modules that send the SDK's telemetry (a GET to an amazonaws.com bucket, and an STS call).
 TELEMETRY_MODULES = ("sagemaker.telemetry.telemetry_logging", "sagemaker.core.telemetry.telemetry_logging")
 
+# The modules that make STS clients with ``endpoint_url=sts_regional_endpoint(region)``: get_execution_role,
+# default_bucket and account_id (SDK 2; SDK 3's session helper has the same code).
+STS_MODULES = ("sagemaker.session", "sagemaker.core.helper.session_helper")
+
 _lock = threading.Lock()
 _saved: dict[tuple[str, str], Any] = {}
 _clock: fastclock.FastClock | None = None
@@ -31,6 +37,15 @@ _clock: fastclock.FastClock | None = None
 def _no_telemetry(*args: Any, **kwargs: Any) -> None:
     """Telemetry is off offline: the call is dropped, as the SDK's TelemetryOptOut drops it."""
     return None
+
+
+def _offline_sts_endpoint(original: Callable[[str], str]) -> Callable[[str], str]:
+    """The endpoint the code's other clients use (its world's), where one is set; else the SDK's."""
+
+    def sts_regional_endpoint(region: str) -> str:
+        return os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or original(region)
+
+    return sts_regional_endpoint
 
 
 def _patch(module: ModuleType) -> None:
@@ -42,6 +57,10 @@ def _patch(module: ModuleType) -> None:
             # The SDK has just been imported: its ~200,000 long-lived objects need not be walked by
             # every later full garbage collection (see backends.offline_world).
             gc.freeze()
+        if name in STS_MODULES and hasattr(module, "sts_regional_endpoint") \
+                and (name, "sts_regional_endpoint") not in _saved:
+            _saved[(name, "sts_regional_endpoint")] = module.sts_regional_endpoint
+            module.sts_regional_endpoint = _offline_sts_endpoint(module.sts_regional_endpoint)
         if name in TELEMETRY_MODULES and hasattr(module, "_send_telemetry_request"):
             _saved.setdefault((name, "_send_telemetry_request"), module._send_telemetry_request)
             module._send_telemetry_request = _no_telemetry
@@ -60,7 +79,7 @@ class _PatchingLoader(importlib.abc.Loader):
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    targets = frozenset(POLLING_MODULES + TELEMETRY_MODULES)
+    targets = frozenset(POLLING_MODULES + TELEMETRY_MODULES + STS_MODULES)
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> importlib.machinery.ModuleSpec | None:
         if fullname not in self.targets:
@@ -85,7 +104,7 @@ def install(clock_factory: Callable[[], fastclock.FastClock] = fastclock.FastClo
     fastclock.current = _clock
     if _finder not in sys.meta_path:
         sys.meta_path.insert(0, _finder)
-    for name in POLLING_MODULES + TELEMETRY_MODULES:
+    for name in dict.fromkeys(POLLING_MODULES + TELEMETRY_MODULES + STS_MODULES):
         module = sys.modules.get(name)
         if module is not None:
             _patch(module)

@@ -262,3 +262,23 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
     assert "numpy before: False" in first  # else its pool had spun already, before it was measured
     spun = float(re.search(r"blas spin: (\S+)", first).group(1))
     assert spun < 0.05  # each of numpy's BLAS threads spun ~0.1 s of CPU when its wait was not cut short
+
+
+@needs_sdk2
+def test_the_notebook_knows_its_role_bucket_and_account_as_on_a_notebook_instance(pytester):
+    """Offline, as on a SageMaker notebook instance: get_execution_role() is the lab's role (the SDK reads
+    the instance's metadata file, then DescribeNotebookInstance), default_bucket() and account_id() answer
+    from the world's STS (the SDK's STS clients name a regional endpoint, here the sandbox's own)."""
+    folder = pytester.mkdir("class")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import sagemaker\nsession = sagemaker.Session()\nprint('role:', sagemaker.get_execution_role())\n"
+        "print('bucket:', session.default_bucket())\nprint('account:', session.account_id())\n")]
+    nbformat.write(nb, folder / "identity.ipynb")
+    _, report = _grade(pytester, folder)
+    assert report["submissions"][0]["error"] is None
+    executed = nbformat.read(pytester.path / "out" / "executed" / "identity.ipynb", as_version=4)
+    printed = "".join(output.get("text", "") for output in executed.cells[-1].outputs)
+    assert "role: arn:aws:iam::123456789012:role/SageMakerLabRole\n" in printed
+    assert "bucket: sagemaker-us-east-1-123456789012\n" in printed
+    assert "account: 123456789012\n" in printed

@@ -46,6 +46,7 @@ class Confinement:
     sandbox: Sandbox | None = None
     limits: Limits = field(default_factory=Limits)
     aws_socket: str | None = None
+    notebook_metadata: Path | None = None  # what the SDK reads of the notebook instance it runs on
     redactor: Redactor = field(default_factory=Redactor)
 
     def wrap(self, argv: list[str], runtime: Path | None) -> list[str]:
@@ -56,9 +57,10 @@ class Confinement:
         launcher = [python, "-I", "-m", "pytest_sagemaker_lab.grading.bridge", "--lifeline", str(sandbox.LIFELINE_FD)]
         if self.aws_socket is not None:
             launcher += ["--socket", SOCKET_INSIDE, "--port", str(ENDPOINT_PORT)]
+        files = {sandbox.NOTEBOOK_METADATA: self.notebook_metadata} if self.notebook_metadata else None
         return self.sandbox.command(argv, interpreter_paths=interpreter(python).read_only, runtime=runtime,
                                     aws_socket=Path(self.aws_socket) if self.aws_socket else None,
-                                    launcher=[*launcher, "--"])
+                                    launcher=[*launcher, "--"], files=files)
 
     @contextlib.contextmanager
     def runtime(self) -> Any:

@@ -40,6 +40,8 @@ MODES = ("auto", "bwrap", "none")
 ENDPOINT_PORT = 4566
 SOCKET_INSIDE = "/run/sagemaker-lab/aws.sock"
 HOME_INSIDE = "/home/learner"
+# Where the SageMaker SDK looks for the notebook instance it runs on (get_execution_role reads it).
+NOTEBOOK_METADATA = "/opt/ml/metadata/resource-metadata.json"
 # Root graders drop each sandbox to a uid of the grading process's own, its pid above a base: no two
 # graders running at once (xdist workers, two classes) share one, so one submission's processes count
 # against no other's limit. Learners' sandboxes and the evidence process have different bases; neither
@@ -140,10 +142,12 @@ class Sandbox:
         return self.uid is not None and os.geteuid() == 0
 
     def command(self, argv: list[str], *, interpreter_paths: tuple[str, ...], runtime: Path | None = None,
-                aws_socket: Path | None = None, launcher: list[str] | None = None) -> list[str]:
+                aws_socket: Path | None = None, launcher: list[str] | None = None,
+                files: dict[str, Path] | None = None) -> list[str]:
         """``argv`` wrapped: bwrap (namespaces, mounts), prlimit (limits), setpriv (uid), then the
         harness's launcher, which bridges ``aws_socket`` to the sandbox's loopback and runs ``argv``.
-        ``runtime`` is bound read-write at its own path (a kernel's connection file and sockets)."""
+        ``runtime`` is bound read-write at its own path (a kernel's connection file and sockets);
+        ``files`` (path inside: file outside) read-only."""
         args = [self.bwrap, "--die-with-parent", "--new-session", "--as-pid-1",
                 "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
                 "--hostname", "sagemaker-lab"]
@@ -180,6 +184,9 @@ class Sandbox:
             args += ["--bind", str(runtime), str(runtime)]
         if aws_socket is not None:
             args += ["--dir", str(Path(SOCKET_INSIDE).parent), "--ro-bind", str(aws_socket), SOCKET_INSIDE]
+        for inside, outside in (files or {}).items():
+            parents(inside)
+            args += ["--ro-bind", str(outside), inside]
         args += ["--chdir", HOME_INSIDE, "--"]
         args += self._limits_prefix()
         if self.drops_uid:
