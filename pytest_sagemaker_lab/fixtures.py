@@ -169,13 +169,13 @@ def _submission_socket(config: pytest.Config) -> str:
     """The same server's world on a Unix socket, the one way out of a sandbox (per process)."""
     if SOCKET_KEY not in config.stash:
         import shutil
-        import tempfile
 
         from .emulator.server import submission_socket
+        from .grading.sandbox import runtime_folder
 
         _server(config)
-        folder = tempfile.mkdtemp(prefix="sml-aws-", dir="/tmp" if Path("/tmp").is_dir() else None)
-        manager = submission_socket(str(Path(folder) / "aws.sock"))
+        folder = runtime_folder("sml-aws-")
+        manager = submission_socket(str(folder / "aws.sock"))
         config.stash[SOCKET_KEY] = manager.__enter__()
 
         def close() -> None:

@@ -356,22 +356,20 @@ def open_for_writing(what, path):
     except Exception as exc:
         print(f'RESULT {what}: refused {type(exc).__name__}')
 
-def create(what, folder):
-    path = os.path.join(folder, $marker + '.txt')
+def write(what, path, mode, text, said):
     try:
-        with open(path, 'x') as handle:
-            handle.write('written by a submission')
-        print(f'RESULT {what}: CREATED {path}')
+        with open(path, mode) as handle:
+            handle.write(text)
+        print(f'RESULT {what}: {said}')
     except Exception as exc:
         print(f'RESULT {what}: refused {type(exc).__name__}')
 
+def create(what, folder):
+    path = os.path.join(folder, $marker + '.txt')
+    write(what, path, 'x', 'written by a submission', f'CREATED {path}')
+
 def overwrite(what, path):
-    try:
-        with open(path, 'w') as handle:
-            handle.write('overwritten by a submission')
-        print(f'RESULT {what}: OVERWRITTEN')
-    except Exception as exc:
-        print(f'RESULT {what}: refused {type(exc).__name__}')
+    write(what, path, 'w', 'overwritten by a submission', 'OVERWRITTEN')
 
 open_for_writing('plugin_checks', os.path.join(plugin, 'checks.py'))
 open_for_writing('plugin_init', pytest_sagemaker_lab.__file__)

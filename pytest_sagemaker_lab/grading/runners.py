@@ -17,7 +17,6 @@ import os
 import secrets
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ KERNEL_START_ATTEMPTS = 3
 CAPTURE_TIMEOUT = 10  # seconds the read-back of the notebook's variables may take
 # The variables a lab's stages read back from the learner's code after the run: where it put things.
 CAPTURED_NAMES = ("bucket_name", "prefix", "role_arn", "region", "training_job_name")
-RUNTIME_ROOT = "/tmp"  # short paths: a Unix socket's path has at most 107 bytes
 
 
 @dataclass
@@ -66,7 +64,7 @@ class Confinement:
     def runtime(self) -> Any:
         """A private folder for the run's files that cross the boundary (a kernel's connection file and
         sockets, a .py run's parameters and result), owned by the sandbox's uid, removed afterwards."""
-        folder = Path(tempfile.mkdtemp(prefix="sml-", dir=RUNTIME_ROOT if os.path.isdir(RUNTIME_ROOT) else None))
+        folder = sandbox.runtime_folder("sml-")
         try:
             if self.sandbox is not None and self.sandbox.drops_uid:
                 os.chown(folder, self.sandbox.uid, self.sandbox.uid)

@@ -94,6 +94,7 @@ def find_bwrap(given: str | None = None) -> str | None:
         return shutil.which("bwrap")
 
 
+@functools.cache
 def _tool(name: str) -> str | None:
     """A util-linux tool from the system folders (the sandbox sees those, read-only)."""
     return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
@@ -257,6 +258,14 @@ def _processes_of(uid: int) -> int:
         except OSError:
             continue
     return count
+
+
+def runtime_folder(prefix: str) -> Path:
+    """A new private folder for files that cross a sandbox's boundary, under /tmp: a Unix socket's
+    path has at most 107 bytes, and a grader's own temp folder can be long."""
+    import tempfile
+
+    return Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp" if os.path.isdir("/tmp") else None))
 
 
 def worker_uid(base: int = UID_BASE) -> int:

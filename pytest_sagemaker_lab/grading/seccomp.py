@@ -45,7 +45,8 @@ ARCHES = {
 REFUSED = ("setns", "keyctl", "add_key", "request_key", "bpf", "userfaultfd", "perf_event_open", "io_uring_setup")
 
 
-def _statement(code: int, k: int, jt: int = 0, jf: int = 0) -> bytes:
+def _statement(code: int, k: int, jt: int, jf: int) -> bytes:
+    """One BPF instruction, as struct sock_filter lays it out."""
     return struct.pack("HBBI", code, jt, jf, k)
 
 
@@ -78,7 +79,7 @@ def program(machine: str | None = None) -> bytes | None:
     add(RET, ERRNO | errno.ENOSYS, label="nosys")
     where = {label: index for index, (label, *_) in enumerate(statements) if label}
     return b"".join(
-        struct.pack("HBBI", code, where[true] - index - 1 if true else 0, where[false] - index - 1 if false else 0, k)
+        _statement(code, k, where[true] - index - 1 if true else 0, where[false] - index - 1 if false else 0)
         for index, (_, code, k, true, false) in enumerate(statements))
 
 
