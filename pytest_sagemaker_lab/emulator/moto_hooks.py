@@ -85,15 +85,20 @@ def check_request(backend: Any, params: dict[str, Any]) -> None:
             f"ones are the built-in XGBoost versions {', '.join(CONTAINERS)}.")
 
 
-def _create_training_job(self) -> Any:
-    from moto.core.responses import ActionResult
+TRAINING_JOB_FIELDS = (
+    "TrainingJobName", "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig",
+    "OutputDataConfig", "ResourceConfig", "VpcConfig", "StoppingCondition", "Tags", "CheckpointConfig",
+    "DebugHookConfig", "DebugRuleConfigurations", "TensorBoardOutputConfig", "ExperimentConfig",
+    "EnableNetworkIsolation", "EnableInterContainerTrafficEncryption", "EnableManagedSpotTraining",
+    *_EXTRA_FIELDS)
 
-    params = {field: self._get_param(field) for field in (
-        "TrainingJobName", "HyperParameters", "AlgorithmSpecification", "RoleArn", "InputDataConfig",
-        "OutputDataConfig", "ResourceConfig", "VpcConfig", "StoppingCondition", "Tags",
-        "CheckpointConfig", "DebugHookConfig", "DebugRuleConfigurations", "TensorBoardOutputConfig",
-        "ExperimentConfig", *_EXTRA_FIELDS)}
-    backend = self.sagemaker_backend
+
+def start_training_job(backend: Any, params: dict[str, Any]) -> Any:
+    """Check a CreateTrainingJob request as the service does, record it in moto and start running it.
+
+    ``params`` holds the request's fields by their API names (absent ones may be missing); the tuning
+    emulation calls this for each of its child jobs. Returns moto's FakeTrainingJob."""
+    params = {field: params.get(field) for field in TRAINING_JOB_FIELDS}
     check_request(backend, params)
     job = backend.create_training_job(
         training_job_name=params["TrainingJobName"],
@@ -106,10 +111,9 @@ def _create_training_job(self) -> Any:
         vpc_config=params["VpcConfig"],
         stopping_condition=params["StoppingCondition"],
         tags=params["Tags"],
-        enable_network_isolation=self._get_param("EnableNetworkIsolation", False),
-        enable_inter_container_traffic_encryption=self._get_param("EnableInterContainerTrafficEncryption",
-                                                                  False),
-        enable_managed_spot_training=self._get_param("EnableManagedSpotTraining", False),
+        enable_network_isolation=bool(params["EnableNetworkIsolation"]),
+        enable_inter_container_traffic_encryption=bool(params["EnableInterContainerTrafficEncryption"]),
+        enable_managed_spot_training=bool(params["EnableManagedSpotTraining"]),
         checkpoint_config=params["CheckpointConfig"],
         debug_hook_config=params["DebugHookConfig"],
         debug_rule_configurations=params["DebugRuleConfigurations"],
@@ -124,6 +128,14 @@ def _create_training_job(self) -> Any:
     job._lab_run = run
     _runs.add(run)
     run.start()
+    return job
+
+
+def _create_training_job(self) -> Any:
+    from moto.core.responses import ActionResult
+
+    job = start_training_job(self.sagemaker_backend,
+                             {field: self._get_param(field) for field in TRAINING_JOB_FIELDS})
     return ActionResult({"TrainingJobArn": job.arn})
 
 
