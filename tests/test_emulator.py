@@ -300,22 +300,16 @@ def test_emulated_jobs_share_the_cores_among_xdist_workers(monkeypatch, cpus, wo
     assert cores.local_threads() == threads
 
 
-TRANSFORM = {"TransformJobName": "t-1", "ModelName": "m", "TransformInput": {"DataSource": {"S3DataSource": {
-    "S3DataType": "S3Prefix", "S3Uri": "s3://lab/data/validation.csv"}}, "ContentType": "text/csv"},
-    "TransformOutput": {"S3OutputPath": "s3://lab/out/"},
-    "TransformResources": {"InstanceType": "ml.m5.large", "InstanceCount": 1}}
+PROCESSING = {"ProcessingJobName": "p-1", "RoleArn": ROLE,
+              "AppSpecification": {"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/mine:1"},
+              "ProcessingResources": {"ClusterConfig": {"InstanceCount": 1, "InstanceType": "ml.m5.large",
+                                                        "VolumeSizeInGB": 30}}}
 
 
 @pytest.mark.parametrize(("service", "operation", "arguments"), [
-    ("sagemaker", "create_transform_job", TRANSFORM),  # moto: Completed at once, nothing written
-    ("sagemaker", "create_endpoint", {"EndpointName": "e", "EndpointConfigName": "c"}),  # moto: InService
-    ("sagemaker-runtime", "invoke_endpoint", {"EndpointName": "never-made", "Body": b"1,2",
-                                              "ContentType": "text/csv"}),  # moto: b'body', for any name
-    ("sagemaker", "create_hyper_parameter_tuning_job", {  # moto: Completed, without one training job
-        "HyperParameterTuningJobName": "tune", "HyperParameterTuningJobConfig": {
-            "Strategy": "Random", "ResourceLimits": {"MaxParallelTrainingJobs": 1}}}),
-    ("sagemaker", "list_training_jobs_for_hyper_parameter_tuning_job",  # moto's server: an HTML page
-     {"HyperParameterTuningJobName": "tune"}),
+    ("sagemaker", "create_processing_job", PROCESSING),  # moto: Completed, having run nothing
+    ("sagemaker", "start_pipeline_execution", {"PipelineName": "p"}),
+    ("sagemaker-runtime", "invoke_endpoint_async", {"EndpointName": "e", "InputLocation": "s3://lab/x"}),
 ])
 def test_what_is_not_emulated_says_so_and_fakes_nothing(aws, service, operation, arguments):
     client = boto3.client(service, region_name="us-east-1")
@@ -328,13 +322,13 @@ def test_what_is_not_emulated_says_so_and_fakes_nothing(aws, service, operation,
     assert "--live" in error["Message"]
 
 
-def test_over_http_an_operation_moto_lacks_is_a_clear_error_not_an_html_page():
+def test_over_http_a_refused_operation_is_a_clear_error_not_an_html_page():
     from pytest_sagemaker_lab.emulator.server import local_server
 
     with local_server() as endpoint:
         client = boto3.client("sagemaker", region_name="us-east-1", endpoint_url=endpoint,
                               aws_access_key_id="testing", aws_secret_access_key="testing")
         with pytest.raises(ClientError) as raised:
-            client.list_training_jobs_for_hyper_parameter_tuning_job(HyperParameterTuningJobName="tune")
+            client.create_processing_job(**PROCESSING)
     assert raised.value.response["Error"]["Code"] == "NotEmulatedOffline"
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -86,3 +86,18 @@ def put_training_metrics(account_id: str, region: str, job_name: str,
     get_backend("cloudwatch")[account_id][region].put_metric_data(TRAINING_METRICS_NAMESPACE, [
         {"MetricName": name, "Value": value, "Timestamp": when, "Dimensions": dimensions, "Unit": "None"}
         for name, value, when in points])
+
+
+def read(account_id: str, bucket: str, key: str) -> bytes | None:
+    """An object's bytes, or None when the bucket or the key does not exist."""
+    found = _s3(account_id).buckets.get(bucket)
+    fake_key = found.keys.get(key) if found is not None else None
+    if fake_key is None or getattr(fake_key, "size", None) is None:
+        return None
+    return fake_key.value  # takes the key's lock itself
+
+
+def sagemaker_backend(account_id: str, region: str):
+    from moto.backends import get_backend
+
+    return get_backend("sagemaker")[account_id][region]

@@ -49,6 +49,12 @@ def _constraint(value: str, field: str, rule: str) -> str:
             f"{rule}")
 
 
+def check_role(role: str, field: str) -> None:
+    if not _ROLE_ARN.match(role):
+        raise _validation_error(_constraint(
+            role, field, f"Member must satisfy regular expression pattern: {_ROLE_ARN_PATTERN}"))
+
+
 def check_request(backend: Any, params: dict[str, Any]) -> None:
     """The checks the service makes before it accepts a job; each raises its ValidationException."""
     name = params.get("TrainingJobName") or ""
@@ -56,11 +62,7 @@ def check_request(backend: Any, params: dict[str, Any]) -> None:
         raise _validation_error(_constraint(
             name, "trainingJobName",
             "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"))
-    role = params.get("RoleArn") or ""
-    if not _ROLE_ARN.match(role):
-        raise _validation_error(_constraint(
-            role, "roleArn",
-            f"Member must satisfy regular expression pattern: {_ROLE_ARN_PATTERN}"))
+    check_role(params.get("RoleArn") or "", "roleArn")
     instance_type = (params.get("ResourceConfig") or {}).get("InstanceType", "")
     allowed = _instance_types()
     if instance_type not in allowed:
@@ -193,9 +195,12 @@ def install() -> None:
     from moto.iam.responses import IamResponse
     from moto.sagemaker.responses import SageMakerResponse
 
-    from . import not_emulated
+    from . import endpoints, not_emulated, transform_job, tuning_job
 
     not_emulated.install()
+    transform_job.install()
+    endpoints.install()
+    tuning_job.install()
     with _install_lock:
         if SageMakerResponse.create_training_job is not _create_training_job:
             SageMakerResponse.create_training_job = _create_training_job
@@ -208,5 +213,10 @@ def install() -> None:
 
 def wait_for_jobs(timeout: float = 60.0) -> None:
     """Let every running job end (at the end of a world, before moto's state is thrown away)."""
+    from . import endpoints, transform_job, tuning_job
+
+    tuning_job.wait_for_tuning_jobs(timeout)  # first: a tuning job may still start training jobs
     for run in list(_runs):
         run.join(timeout)
+    transform_job.wait_for_jobs(timeout)
+    endpoints.wait_for_endpoints(timeout)

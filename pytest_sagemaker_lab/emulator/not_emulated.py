@@ -1,11 +1,10 @@
 """What the offline world does not emulate says so, and never answers with a fake.
 
-moto answers some SageMaker operations with a stand-in: a transform job Completed at once that
-writes nothing, an endpoint InService whose every answer is ``b'body'`` (endpoints never created
-included), a tuning job Completed without a single training job, a processing job Completed that ran
-nothing; others it lacks, and its server answers them with an HTML page. Until the emulation covers
-them, each answers with an error that names the operation and says what to do: a notebook that uses
-one stops there with a message a learner and an instructor can read, instead of grading a fake.
+moto answers some SageMaker operations with a stand-in (a processing job Completed that ran nothing,
+an asynchronous invocation whose answer is canned); others it lacks, and its server answers them with
+an HTML page. Training, transform, endpoints and tuning are emulated (their own modules); every other
+operation here answers with an error that names it and says what to do: a notebook that uses one
+stops there with a message a learner and an instructor can read, instead of grading a fake.
 """
 
 from __future__ import annotations
@@ -16,13 +15,12 @@ from typing import Any
 ERROR_CODE = "NotEmulatedOffline"
 # By the moto response class that serves them: operations whose results moto would fake or lacks.
 SAGEMAKER = (
-    "create_transform_job", "stop_transform_job", "create_processing_job", "create_compilation_job",
-    "create_endpoint", "update_endpoint", "update_endpoint_weights_and_capacities",
-    "create_hyper_parameter_tuning_job", "stop_hyper_parameter_tuning_job",
-    "list_training_jobs_for_hyper_parameter_tuning_job", "create_auto_ml_job", "create_auto_ml_job_v2",
+    "create_processing_job", "create_compilation_job",
+    "update_endpoint_weights_and_capacities",
+    "create_auto_ml_job", "create_auto_ml_job_v2",
     "start_pipeline_execution",
 )
-SAGEMAKER_RUNTIME = ("invoke_endpoint", "invoke_endpoint_async")
+SAGEMAKER_RUNTIME = ("invoke_endpoint_async",)
 _lock = threading.Lock()
 
 
@@ -37,16 +35,21 @@ def message(operation: str) -> str:
             "part of the lab with --live against AWS, or leave it out of what is graded offline.")
 
 
-def _refusal(method: str) -> Any:
+def refusal_error(text: str) -> Exception:
+    """The error an operation (or a part of one) the offline world does not run answers with."""
     from moto.core.exceptions import ServiceException
 
     class NotEmulated(ServiceException):
         code = ERROR_CODE
 
+    return NotEmulated(text)
+
+
+def _refusal(method: str) -> Any:
     operation = operation_name(method)
 
     def refuse(self: Any) -> Any:
-        raise NotEmulated(message(operation))
+        raise refusal_error(message(operation))
 
     refuse.__name__ = method
     refuse.not_emulated = True  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ import io
 import logging
 import math
 import os
-import posixpath
 import re
 import shutil
 import tarfile
@@ -26,6 +25,7 @@ from .. import fastclock
 from . import failures, moto_access, xgboost_container
 from .errors import ContainerError
 from .images import parse_image
+from .s3_paths import join_s3, relative_key, split_s3_uri
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +49,6 @@ class ClientFailure(Exception):
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def split_s3_uri(uri: str) -> tuple[str, str]:
-    without_scheme = uri.removeprefix("s3://")
-    bucket, _, key = without_scheme.partition("/")
-    return bucket, key
-
-
-def join_s3(*parts: str) -> str:
-    """``s3://b/out/`` + job -> ``s3://b/out/job``: the service ignores a trailing slash."""
-    return posixpath.join(*(part.rstrip("/") for part in parts[:-1]), parts[-1])
 
 
 class JobRun:
@@ -220,10 +209,7 @@ class JobRun:
             for key, _ in keys:
                 if key.endswith("/"):
                     continue  # a "folder" placeholder object
-                # inferred: a key that only shares the prefix's start (p/train-1.csv for p/train) keeps
-                # the rest of its name (-1.csv), as a string prefix gives it.
-                relative = key[len(prefix):].lstrip("/") or key.rsplit("/", 1)[-1]
-                moto_access.download(self.account_id, bucket, key, folder / relative)
+                moto_access.download(self.account_id, bucket, key, folder / relative_key(key, prefix))
             folder.mkdir(parents=True, exist_ok=True)
 
     def _output_prefix(self) -> str:

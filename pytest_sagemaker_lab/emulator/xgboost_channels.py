@@ -118,7 +118,7 @@ def _split_params(value: str) -> list[str]:
     return [part.strip() for part in parts]
 
 
-def _parse_media_type(value: str) -> tuple[str, dict[str, str]]:
+def parse_media_type(value: str) -> tuple[str, dict[str, str]]:
     """cgi.parse_header's reading of a header value: the media type and its key=value parameters."""
     media_type, *raw_params = _split_params(value)
     params = {}
@@ -141,7 +141,7 @@ def data_content_type(train_content_type: str | None) -> str:
     """
     if train_content_type is None:
         return "libsvm"
-    media_type, params = _parse_media_type(train_content_type.lower())
+    media_type, params = parse_media_type(train_content_type.lower())
     data_format = _FORMATS.get(media_type)
     if data_format is None:
         accepted = ", ".join(CONTENT_TYPES)
