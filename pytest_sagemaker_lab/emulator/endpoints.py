@@ -182,12 +182,17 @@ def _model_error(status: int, body: str, endpoint: str, account: str, region: st
                f"{_log_group(endpoint)} in account {account} for more information.")
     document = {"message": message, "OriginalStatusCode": status, "OriginalMessage": body,
                 "LogStreamArn": f"arn:aws:logs:{region}:{account}:log-group:{_log_group(endpoint)}"}
-    return 424, {"x-amzn-ErrorType": "ModelError", "Content-Type": "application/json"}, json.dumps(document)
+    return _error(424, "ModelError", document)
+
+
+def _error(status: int, code: str, document: dict[str, Any]) -> Any:
+    # moto takes a handler's status from its "status" header.
+    headers = {"x-amzn-ErrorType": code, "Content-Type": "application/json", "status": str(status)}
+    return status, headers, json.dumps(document)
 
 
 def _runtime_validation_error(message: str) -> Any:
-    return 400, {"x-amzn-ErrorType": "ValidationError", "Content-Type": "application/json"}, json.dumps(
-        {"message": message})
+    return _error(400, "ValidationError", {"message": message})
 
 
 def _invoke_endpoint(self: Any) -> Any:
@@ -211,8 +216,7 @@ def _invoke_endpoint(self: Any) -> Any:
     except NotImplementedError as exc:
         from .not_emulated import ERROR_CODE
 
-        return 400, {"x-amzn-ErrorType": ERROR_CODE, "Content-Type": "application/json"}, json.dumps(
-            {"message": str(exc)})
+        return _error(400, ERROR_CODE, {"message": str(exc)})
     if response.status not in (200, 204):
         moto_access.write_log(account, region, variant.stream, [(_millis(), response.text)],
                               group=_log_group(name))
