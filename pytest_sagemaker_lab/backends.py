@@ -65,6 +65,8 @@ class World:
     _session: Any = field(default=None, repr=False)
     guard: Any = None  # --live: the limits on what the run creates, and the jobs it created
     written: list[str] = field(default_factory=list)  # --live: the keys this run uploaded
+    # Values the grader injects beside the account's names (the training job a later lab starts from).
+    parameters: dict[str, str] = field(default_factory=dict)
 
     @property
     def live(self) -> bool:
@@ -101,9 +103,10 @@ def patched_environ(values: dict[str, str], remove: tuple[str, ...] = ()) -> Ite
 
 
 def seed_world(world: World, spec: LabSpec, buckets: tuple[str, ...] = ()) -> None:
-    """What the earlier labs leave behind: the bucket with the lab's data, and the IAM role."""
+    """What the earlier labs leave behind: the bucket with the lab's data, and the IAM role; for a lab
+    that goes on from another ([world] after), that lab's data and its completed training job too."""
     s3 = world.client("s3")
-    data = spec.generate_data()
+    data = {**(spec.after.generate_data() if spec.after else {}), **spec.generate_data()}
     for bucket in dict.fromkeys((world.bucket, *buckets)):
         if world.region == "us-east-1":
             s3.create_bucket(Bucket=bucket)
@@ -116,6 +119,41 @@ def seed_world(world: World, spec: LabSpec, buckets: tuple[str, ...] = ()) -> No
                     AssumeRolePolicyDocument=SAGEMAKER_TRUST_POLICY)
     world.client("sagemaker").create_notebook_instance(
         NotebookInstanceName=OFFLINE_NOTEBOOK_INSTANCE, InstanceType="ml.t3.medium", RoleArn=world.role_arn)
+    if spec.after is not None:
+        world.parameters["training_job_name"] = seed_training_job(world, spec.after)
+
+
+def seed_training_job(world: World, spec: LabSpec, timeout: float = 300.0) -> str:
+    """The training job ``spec``'s reference would make, made as it makes it and run to its end."""
+    import time
+    from datetime import datetime
+
+    from .checks import known_image_account
+
+    name = spec.job_name_prefix + datetime.now().strftime("%m-%d-%Y-%H-%M-%S")
+    account = known_image_account(world.region) or "683313688378"
+    sagemaker = world.client("sagemaker")
+    sagemaker.create_training_job(
+        TrainingJobName=name, RoleArn=world.role_arn, HyperParameters=dict(spec.hyperparameters),
+        AlgorithmSpecification={"TrainingImage": f"{account}.dkr.ecr.{world.region}.amazonaws.com/"
+                                                 f"sagemaker-xgboost:{spec.version}", "TrainingInputMode": "File"},
+        InputDataConfig=[{"ChannelName": channel.name, "ContentType": channel.content_type, "DataSource": {
+            "S3DataSource": {"S3DataType": "S3Prefix", "S3DataDistributionType": "FullyReplicated",
+                             "S3Uri": f"s3://{world.bucket}/{spec.object_key(channel, world.prefix)}"}}}
+            for channel in spec.channels],
+        OutputDataConfig={"S3OutputPath": spec.output_uri(world.bucket, world.prefix)},
+        ResourceConfig={"InstanceType": spec.instance_type, "InstanceCount": spec.instance_count,
+                        "VolumeSizeInGB": 30},
+        StoppingCondition={"MaxRuntimeInSeconds": 86400})
+    deadline = time.monotonic() + timeout
+    while (status := sagemaker.describe_training_job(TrainingJobName=name)["TrainingJobStatus"]) in (
+            "InProgress", "Stopping"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.02)
+    if status != "Completed":
+        raise RuntimeError(f"{spec.directory}: seeding the world with its training job {name} ended {status}")
+    return name
 
 
 def _offline_world_record(spec: LabSpec, region: str | None, bucket: str | None, prefix: str | None,

@@ -69,7 +69,7 @@ def read_percent_cells(path: Path) -> list[Cell]:
 def parameter_values(world: World) -> dict[str, str]:
     """What the grader injects: the names the lab's code reads its account from."""
     return {"bucket_name": world.bucket, "prefix": world.prefix, "role_arn": world.role_arn,
-            "region": world.region}
+            "region": world.region, **world.parameters}
 
 
 def injected_source(values: dict[str, str]) -> str:

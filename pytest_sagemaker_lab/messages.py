@@ -175,10 +175,11 @@ DEFAULT_ADVICE = ("Fix or remove that hyperparameter.", "請修正或移除該�
 class StageFailure(AssertionError):
     """A stage's verdict: ``message`` says what is wrong, ``hint`` how to fix it, in both languages."""
 
-    def __init__(self, hint_id: str, message: str, /, **fields: Any) -> None:
+    def __init__(self, hint_id: str, message: str, /, hints: dict[str, Hint] | None = None,
+                 **fields: Any) -> None:
         self.key = hint_id
         self.message = message
-        self.hint = HINTS[hint_id].render(**fields)
+        self.hint = ((hints or {}).get(hint_id) or HINTS[hint_id]).render(**fields)
         super().__init__(f"{message}\n  hint: {self.hint['en']}\n  提示: {self.hint['zh-TW']}")
 
     def __reduce__(self):  # survive pickling between xdist workers

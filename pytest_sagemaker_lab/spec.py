@@ -14,6 +14,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+from .messages import Hint, StageFailure
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,11 +51,33 @@ class LabSpec:
     instance_count: int
     output_path: str  # a template with {bucket} and {prefix}
     job_name_prefix: str
-    job_name_pattern: re.Pattern[str]
+    job_name_pattern: re.Pattern[str] | None
     hyperparameters: dict[str, str]
     channels: tuple[ChannelSpec, ...]
     data_generator: str  # "file.py:function", relative to the lab's directory
     solutions: dict[str, str] = field(default_factory=dict)  # SDK major -> file
+    # A lab that goes on from another one ([world] after): that lab's spec, whose data and completed
+    # training job are in the world before this lab's code runs.
+    after: LabSpec | None = None
+    # Lab-specific tables the lab's own stages read ([transform], [tuning], ...), as written.
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hints: dict[str, Hint] = field(default_factory=dict)  # [hints.<id>]: this lab's own hint texts
+
+    @property
+    def trains(self) -> bool:
+        """Whether the learner's code makes a training job of its own ([training] is in lab.toml)."""
+        return self.job_name_pattern is not None
+
+    def table(self, name: str) -> dict[str, Any]:
+        try:
+            return self.tables[name]
+        except KeyError:
+            raise SpecError(f"{self.directory / SPEC_FILE}: missing table [{name}], which this lab's stages "
+                            "read") from None
+
+    def fail(self, hint_id: str, message: str, /, **fields: Any) -> StageFailure:
+        """A stage's failure with this lab's hint text for ``hint_id`` (else the generic one)."""
+        return StageFailure(hint_id, message, hints=self.hints, **fields)
 
     def object_key(self, channel: ChannelSpec, prefix: str | None = None) -> str:
         return f"{prefix if prefix is not None else self.prefix}/{channel.key}"
@@ -91,7 +116,36 @@ def load_spec(directory: Path) -> LabSpec:
     except tomllib.TOMLDecodeError as exc:
         raise SpecError(f"{path}: not valid TOML: {exc}") from None
     lab = _require(raw, "lab", path, dict)
-    training = _require(raw, "training", path, dict)
+    training = raw.get("training")
+    after = None
+    if "world" in raw and "after" in raw["world"]:
+        after = load_spec((Path(directory) / _require(raw["world"], "after", path)).resolve())
+        if not after.trains:
+            raise SpecError(f"{path}: [world] after names {after.directory}, which makes no training job")
+    hints = {}
+    for hint_id, texts in raw.get("hints", {}).items():
+        if not isinstance(texts, dict):
+            raise SpecError(f"{path}: [hints.{hint_id}] must be a table with en and zh_tw")
+        hints[hint_id] = Hint(_require(texts, "en", path), _require(texts, "zh_tw", path))
+    known = {"lab", "training", "hyperparameters", "channels", "solutions", "world", "hints"}
+    common = dict(
+        id=_require(lab, "id", path),
+        title=_require(lab, "title", path),
+        title_zh=lab.get("title_zh", ""),
+        directory=Path(directory).resolve(),
+        region=_require(lab, "region", path),
+        prefix=_require(lab, "prefix", path),
+        data_generator=_require(_require(raw, "data", path, dict), "generator", path),
+        solutions={str(k): v for k, v in raw.get("solutions", {}).items()},
+        after=after,
+        tables={name: table for name, table in raw.items() if name not in known and isinstance(table, dict)},
+        hints=hints,
+    )
+    if training is None:  # a lab that is not a training job of its own (it evaluates, transforms, tunes)
+        return LabSpec(framework="", version="", instance_type="", instance_count=0, output_path="",
+                       job_name_prefix="", job_name_pattern=None, hyperparameters={}, channels=(), **common)
+    if not isinstance(training, dict):
+        raise SpecError(f"{path}: [training] must be a table")
     channels = tuple(
         ChannelSpec(_require(c, "name", path), _require(c, "key", path), c.get("content_type", "text/csv"))
         for c in _require(raw, "channels", path, list)
@@ -102,12 +156,6 @@ def load_spec(directory: Path) -> LabSpec:
     except re.error as exc:
         raise SpecError(f"{path}: job_name_pattern is not a regular expression: {exc}") from None
     return LabSpec(
-        id=_require(lab, "id", path),
-        title=_require(lab, "title", path),
-        title_zh=lab.get("title_zh", ""),
-        directory=Path(directory).resolve(),
-        region=_require(lab, "region", path),
-        prefix=_require(lab, "prefix", path),
         framework=_require(training, "framework", path),
         version=_require(training, "version", path),
         instance_type=_require(training, "instance_type", path),
@@ -117,8 +165,7 @@ def load_spec(directory: Path) -> LabSpec:
         job_name_pattern=job_name_pattern,
         hyperparameters={k: str(v) for k, v in _require(raw, "hyperparameters", path, dict).items()},
         channels=channels,
-        data_generator=_require(_require(raw, "data", path, dict), "generator", path),
-        solutions={str(k): v for k, v in raw.get("solutions", {}).items()},
+        **common,
     )
 
 

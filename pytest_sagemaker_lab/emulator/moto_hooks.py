@@ -102,6 +102,8 @@ def start_training_job(backend: Any, params: dict[str, Any]) -> Any:
     emulation calls this for each of its child jobs. Returns moto's FakeTrainingJob."""
     params = {field: params.get(field) for field in TRAINING_JOB_FIELDS}
     check_request(backend, params)
+    # The service describes an output without a key as KmsKeyId "" (Estimator.attach reads it).
+    params["OutputDataConfig"] = {"KmsKeyId": "", **(params["OutputDataConfig"] or {})}
     job = backend.create_training_job(
         training_job_name=params["TrainingJobName"],
         hyper_parameters=params["HyperParameters"] or {},
