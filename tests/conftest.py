@@ -58,14 +58,17 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 class LabCopy:
-    """A copy of Lab 4.1 inside a pytester directory, with edits applied to its files."""
+    """A copy of a lab inside a pytester directory (Lab 4.1 beside it, which later labs go on from),
+    with edits applied to its files."""
 
-    def __init__(self, pytester: pytest.Pytester) -> None:
+    def __init__(self, pytester: pytest.Pytester, lab: str = "lab4_1") -> None:
         self.pytester = pytester
-        self.path = pytester.path / "lab4_1"
-        self.path.mkdir()
+        self.path = pytester.path / lab
+        (pytester.path / "lab4_1").mkdir()
         for name in LAB41_FILES:
-            shutil.copy(LAB41 / name, self.path / name)
+            shutil.copy(LAB41 / name, pytester.path / "lab4_1" / name)
+        if lab != "lab4_1":
+            shutil.copytree(LAB41.parent / lab, self.path, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
 
     def edit(self, name: str, old: str, new: str) -> LabCopy:
         path = self.path / name

@@ -102,8 +102,20 @@ def _csv_matrix(text: str):
     import numpy as np
     import xgboost
 
-    sniffed = csv.Sniffer().sniff(text.split("\n")[0][:512]).delimiter
+    sniffed = csv.Sniffer().sniff(text.partition("\n")[0][:512]).delimiter
     delimiter = "," if sniffed.isalnum() else sniffed
+    # A fast path for plain numeric CSV, the same matrix as the image's parse below: comma-separated,
+    # only digits, signs, points, exponents, nan/inf spellings, spaces and tabs, one row per "\n" line,
+    # no empty cell (loadtxt refuses one; the image reads it as NaN). Anything else, and any error,
+    # goes the image's way, which then gives its own result or its own error.
+    if delimiter == "," and text.isascii() and not text.encode("ascii").translate(
+            None, b"0123456789.eE+-, \t\nnNaAiIfFtTyY"):
+        try:
+            matrix = np.loadtxt(io.StringIO(text), delimiter=",", comments=None, dtype=float, ndmin=2)
+        except Exception:
+            matrix = None
+        if matrix is not None and matrix.shape[0] == text.count("\n") + 1:
+            return xgboost.DMatrix(matrix)
     rows = [["nan" if cell == "" else cell for cell in line.split(delimiter)] for line in text.split("\n")]
     return xgboost.DMatrix(np.array(rows).astype(float))
 
