@@ -67,8 +67,8 @@ class LabCopy:
         (pytester.path / "lab4_1").mkdir()
         for name in LAB41_FILES:
             shutil.copy(LAB41 / name, pytester.path / "lab4_1" / name)
-        if lab != "lab4_1":
-            shutil.copytree(LAB41.parent / lab, self.path, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
+        for other in sorted(LAB41.parent.glob("lab4_1_*")):  # the later labs (they share data)
+            shutil.copytree(other, pytester.path / other.name, ignore=shutil.ignore_patterns("__pycache__", "*.ipynb"))
 
     def edit(self, name: str, old: str, new: str) -> LabCopy:
         path = self.path / name
