@@ -5,9 +5,10 @@ and ``booster.predict`` with the booster the emulated job serves (unpickled from
 default threads), on a worker thread like the emulated job (``--direct-on-main-thread`` to run it on the main
 thread). Measured (emulated): inside ``moto.mock_aws()`` with the plugin's moto patches, CreateTransformJob
 (built-in XGBoost 1.2-2, SplitType Line, BatchStrategy MultiRecord, ContentType text/csv, AssembleWith Line,
-the default 6 MB mini-batches) then DescribeTransformJob every 0.05 s (``--poll``) until it leaves InProgress;
-timed from just before CreateTransformJob to seeing Completed. Not timed: training the model (an emulated
-CreateTrainingJob on Lab 4.1's data, once), CreateModel, and uploading the CSV into moto.
+the default 6 MB mini-batches) then DescribeTransformJob until it leaves InProgress, polling as the offline SDK
+does (``fastclock``: a sleep of at most 0.05 s, ``--poll``, cut short when an emulated job ends; ``--plain-sleep``
+to sleep it whole); timed from just before CreateTransformJob to seeing Completed. Not timed: training the model
+(an emulated CreateTrainingJob on Lab 4.1's data, once), CreateModel, and uploading the CSV into moto.
 
 The rows are Lab 4.1's kind: 8 numeric features formatted ``%.6f``, no label, no header. Every emulated run's
 ``.out`` is checked (untimed): one line per row, allclose to the direct predictions; a wrong answer fails the
@@ -133,10 +134,13 @@ def direct(csv_path: Path, booster: Any, results: list[Any], on_main_thread: boo
 class Emulated:
     """A moto world with the model and the CSV in S3; each call runs one transform job under a fresh name."""
 
-    def __init__(self, sagemaker: Any, s3: Any, poll: float, expected: Any, rows: int) -> None:
+    def __init__(self, sagemaker: Any, s3: Any, poll: float, plain_sleep: bool, expected: Any, rows: int) -> None:
+        from pytest_sagemaker_lab import fastclock
+
         self.sagemaker = sagemaker
         self.s3 = s3
         self.poll = poll
+        self.sleep = time.sleep if plain_sleep else fastclock.FastClock(cap=poll).sleep
         self.expected = expected
         self.rows = rows
         self._names = itertools.count(1)
@@ -163,7 +167,7 @@ class Emulated:
             described = self.sagemaker.describe_transform_job(TransformJobName=name)
             if described["TransformJobStatus"] != "InProgress":
                 break
-            time.sleep(self.poll)
+            self.sleep(self.poll)
         elapsed = Sample(time.perf_counter() - started, time.process_time() - cpu_started)
         transform_job.wait_for_jobs()  # let the job's thread end before the next run (not timed)
         if described["TransformJobStatus"] != "Completed":
@@ -195,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
     cli = parser(__doc__.splitlines()[0], repeat=3)
     cli.add_argument("--rows", type=int, default=200_000, help="CSV rows (default 200000)")
     cli.add_argument("--poll", type=float, default=0.05,
-                     help="seconds between DescribeTransformJob calls (default 0.05, the offline SDK's pace)")
+                     help="most seconds between DescribeTransformJob calls (default 0.05, the offline SDK's cap)")
+    cli.add_argument("--plain-sleep", action="store_true",
+                     help="sleep the whole --poll between calls, not woken when an emulated job ends")
     cli.add_argument("--direct-on-main-thread", action="store_true",
                      help="run the direct baseline on the main thread instead of a worker thread")
     args = cli.parse_args(argv)
@@ -226,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
             s3.put_object(Bucket=BUCKET, Key=INPUT_KEY, Body=body)
         predictions: list[Any] = []
         direct(csv_path, booster, predictions, on_main_thread=True)  # the expected answer (untimed)
-        emulated = Emulated(sagemaker, s3, args.poll, predictions[0], args.rows)
+        emulated = Emulated(sagemaker, s3, args.poll, args.plain_sleep, predictions[0], args.rows)
 
         def baseline() -> Sample:
             sample = direct(csv_path, booster, predictions, args.direct_on_main_thread)
@@ -245,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             moto_hooks.wait_for_jobs()
         label = (f"emulated transform ({args.rows} rows, {size / 1e6:.1f} MB CSV, 6 MB mini-batches, "
-                 f"polled every {args.poll:g} s)")
+                 f"{'polled every' if args.plain_sleep else 'polls of at most'} {args.poll:g} s)")
         line, ok = verdict(label, "direct Booster.predict", paired, TARGET)
         print(line)
         print(cpu_line(label, "direct Booster.predict", paired))

@@ -1,5 +1,5 @@
 """The fidelity suite: each row is a job (container version, hyperparameters, channels, data) and the
-verdict and message the real container or service gives, from ../shared/reference/xgboost_container_facts.md.
+verdict and message the real container or service gives, from docs/facts/xgboost-containers.md.
 
 Verdicts: ``Completed``; ``Failed`` with the exception line the container prints last (``re:`` for a
 pattern, where xgboost puts a time stamp in it); ``ClientError`` with the start of the FailureReason;

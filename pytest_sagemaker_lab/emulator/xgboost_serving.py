@@ -6,6 +6,7 @@ not parse is 415; a model that does not load is 500; a prediction that fails (th
 too many features) is 400; an Accept the image does not serve is 406. Predictions are the local
 xgboost's on the model the job trained; the output format is the image's: one value per line in batch,
 and in real time one comma-joined line up to 1.2-1, one value per line from 1.2-2 (or JSON).
+The facts: docs/facts/inference-transform-endpoints-tuning.md, section 1.3.
 """
 
 from __future__ import annotations
