@@ -163,3 +163,17 @@ def check_predictions_match(lines: list[str], booster: Any, spec: LabSpec, train
         raise spec.fail("predictions_wrong", f"accuracy {accuracy:.3f} is below the lab's {wanted}",
                         detail=f"accuracy {accuracy:.3f}", **fields)
     return f"{own.size} probabilities equal to the model's own; accuracy {accuracy:.3f} (the lab states ≥ {wanted})"
+
+
+def check_predictions_of_job(lines: list[str], s3: Any, spec: LabSpec, training_job: dict[str, Any]) -> str:
+    """``check_predictions_match`` against the model a training job wrote (downloaded, then removed)."""
+    import shutil
+
+    from .checks import fetch_artifact, temporary_directory
+
+    workdir = temporary_directory()
+    try:
+        artifact = fetch_artifact(s3, training_job, workdir)
+        return check_predictions_match(lines, artifact.booster, spec, training_job["TrainingJobName"])
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

@@ -45,12 +45,4 @@ def test_predictions_present(lab_run, lab_s3, lab_spec, lab_evidence):
 def test_predictions_match_model(lab_run, lab_s3, lab_spec, first_pass, lab_evidence):
     bucket, prefix = checks.location_of(lab_run)
     lines = transform_checks.read_predictions(lab_s3, lab_spec, bucket, prefix)
-    workdir = checks.temporary_directory()
-    try:
-        artifact = checks.fetch_artifact(lab_s3, first_pass, workdir)
-        lab_evidence.append(transform_checks.check_predictions_match(lines, artifact.booster, lab_spec,
-                                                                     first_pass["TrainingJobName"]))
-    finally:
-        import shutil
-
-        shutil.rmtree(workdir, ignore_errors=True)
+    lab_evidence.append(transform_checks.check_predictions_of_job(lines, lab_s3, lab_spec, first_pass))

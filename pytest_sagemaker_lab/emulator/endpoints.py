@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import secrets
 import threading
 import time
@@ -28,7 +27,6 @@ from .transform_job import load_model, model_container
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 PING_FAILURE = ("The primary container for production variant {variant} did not pass the ping health check. "
                 "Please check CloudWatch logs for this endpoint.")
 
@@ -126,11 +124,10 @@ def _start(endpoint: Any, account_id: str, region: str, config_name: str, previo
 def _create_endpoint(original):
     def create_endpoint(self: Any) -> Any:
         backend = self.sagemaker_backend
+        from .moto_hooks import check_name
+
         name = self._get_param("EndpointName") or ""
-        if not _NAME.match(name):
-            raise _validation_error(f"1 validation error detected: Value '{name}' at 'endpointName' failed to "
-                                    "satisfy constraint: Member must satisfy regular expression pattern: "
-                                    "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+        check_name(name, "endpointName")
         if name in backend.endpoints:
             # inferred: the service's wording for an endpoint name already taken.
             raise _validation_error(f'Cannot create already existing endpoint "{backend.endpoints[name].arn}".')

@@ -49,6 +49,13 @@ def _constraint(value: str, field: str, rule: str) -> str:
             f"{rule}")
 
 
+def check_name(name: str, field: str) -> None:
+    """A job's, model's or endpoint's name: the pattern the service holds them all to."""
+    if not _JOB_NAME.match(name):
+        raise _validation_error(_constraint(
+            name, field, "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"))
+
+
 def check_role(role: str, field: str) -> None:
     if not _ROLE_ARN.match(role):
         raise _validation_error(_constraint(
@@ -58,10 +65,7 @@ def check_role(role: str, field: str) -> None:
 def check_request(backend: Any, params: dict[str, Any]) -> None:
     """The checks the service makes before it accepts a job; each raises its ValidationException."""
     name = params.get("TrainingJobName") or ""
-    if not _JOB_NAME.match(name):
-        raise _validation_error(_constraint(
-            name, "trainingJobName",
-            "Member must satisfy regular expression pattern: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}"))
+    check_name(name, "trainingJobName")
     check_role(params.get("RoleArn") or "", "roleArn")
     instance_type = (params.get("ResourceConfig") or {}).get("InstanceType", "")
     allowed = _instance_types()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gzip
 import logging
-import re
 import secrets
 import threading
 import time
@@ -29,7 +28,6 @@ log = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 MAX_PAYLOAD_LIMIT_MB = 100
-_NAME = re.compile(r"^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}$")
 _runs: weakref.WeakSet[TransformRun] = weakref.WeakSet()
 
 
@@ -52,12 +50,9 @@ def model_container(model: Any) -> dict[str, Any]:
 
 def check_model_request(backend: Any, name: str, role: str, container: dict[str, Any]) -> None:
     """What CreateModel checks before it accepts a model: the name, the role, the image, the model data."""
-    from .moto_hooks import check_role
+    from .moto_hooks import check_name, check_role
 
-    if not _NAME.match(name or ""):
-        raise _validation_error(f"1 validation error detected: Value '{name}' at 'modelName' failed to satisfy "
-                                "constraint: Member must satisfy regular expression pattern: "
-                                "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+    check_name(name or "", "modelName")
     check_role(role, "executionRoleArn")
     if name in backend._models:
         # inferred: the service's wording for a model name already taken.
@@ -92,11 +87,10 @@ def load_model(account_id: str, model: Any) -> tuple[str, xgboost_serving.Loaded
 
 
 def check_transform_request(backend: Any, params: dict[str, Any]) -> None:
+    from .moto_hooks import check_name
+
     name = params.get("TransformJobName") or ""
-    if not _NAME.match(name):
-        raise _validation_error(f"1 validation error detected: Value '{name}' at 'transformJobName' failed to "
-                                "satisfy constraint: Member must satisfy regular expression pattern: "
-                                "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,62}")
+    check_name(name, "transformJobName")
     if name in backend.transform_jobs:
         # inferred: as for a training job's name.
         raise _validation_error("Transform job names must be unique within an AWS account and region, and a "

@@ -141,18 +141,14 @@ def _libsvm_matrix(text: str):
 def parse_payload(payload: bytes, content_type: str | None, version: str):
     """The request body as a DMatrix, or the image's 415 message (ValueError)."""
     data_format = _data_format(content_type)
-    if data_format == "csv":
+    parsers = {"csv": _csv_matrix, "libsvm": _libsvm_matrix}
+    if data_format in parsers:
         try:
-            return _csv_matrix(payload.strip().decode("utf-8")), data_format
+            return parsers[data_format](payload.strip().decode("utf-8")), data_format
         except Exception as exc:
-            raise ValueError(_old_numpy_text("Loading csv data failed with Exception, please ensure data is in "
-                                             f"csv format:\n {type(exc)}\n {exc}", version)) from None
-    if data_format == "libsvm":
-        try:
-            return _libsvm_matrix(payload.strip().decode("utf-8")), data_format
-        except Exception as exc:
-            raise ValueError(_old_numpy_text("Loading libsvm data failed with Exception, please ensure data is "
-                                             f"in libsvm format:\n {type(exc)}\n {exc}", version)) from None
+            raise ValueError(_old_numpy_text(f"Loading {data_format} data failed with Exception, please ensure "
+                                             f"data is in {data_format} format:\n {type(exc)}\n {exc}",
+                                             version)) from None
     if data_format == "recordio-protobuf":
         raise NotImplementedError("pytest-sagemaker-lab: application/x-recordio-protobuf inference input is not "
                                   "emulated offline; send text/csv or text/libsvm.")
