@@ -190,6 +190,16 @@ def test_self_test_reference_full_marks_starter_zero():
     assert "lab4.1 starter: 0/7 (as expected)" in done.stdout
 
 
+@pytest.mark.parametrize(("lab", "lab_id"), [("lab4_1_evaluate", "lab4.1-evaluate"),
+                                             ("lab4_1_tuning", "lab4.1-tuning")])
+def test_self_test_of_the_later_labs(lab, lab_id):
+    done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.selftest", str(LAB41.parent / lab)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"{lab_id} reference: 4/4 (as expected)" in done.stdout
+    assert f"{lab_id} starter: 0/4 (as expected)" in done.stdout
+
+
 def test_grading_with_two_workers_keeps_each_submission_together(pytester):
     folder = pytester.mkdir("class")
     reference = LAB41 / f"solution_sdk{SDK_MAJOR}.ipynb"
