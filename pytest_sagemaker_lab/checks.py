@@ -162,8 +162,8 @@ def find_job(sagemaker: Any, spec: LabSpec) -> dict[str, Any] | None:
 
 def require_job(job: dict[str, Any] | None, spec: LabSpec) -> dict[str, Any]:
     if job is None:
-        raise fail("job_missing", f"no training job whose name starts with {spec.job_name_prefix}",
-                   prefix=spec.job_name_prefix)
+        raise spec.fail("job_missing", f"no training job whose name starts with {spec.job_name_prefix}",
+                        prefix=spec.job_name_prefix)
     return job
 
 
@@ -283,8 +283,8 @@ def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None)
     if status != "Completed":
         raise fail("job_not_finished", f"training job {name} is {status}", name=name, status=status)
     if not spec.job_name_pattern.match(name):
-        raise fail("job_name_pattern", f"the job is named {name}, which does not match "
-                   f"{spec.job_name_pattern.pattern}", name=name)
+        raise spec.fail("job_name_pattern", f"the job is named {name}, which does not match "
+                        f"{spec.job_name_pattern.pattern}", name=name, pattern=spec.job_name_pattern.pattern)
     metrics = ", ".join(f"{m['MetricName']}={m['Value']:.5f}" for m in job.get("FinalMetricDataList", []))
     return f"{name} Completed ({metrics})"
 

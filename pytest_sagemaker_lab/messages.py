@@ -84,13 +84,12 @@ HINTS: dict[str, Hint] = {
         "s3://{bucket}/{key} 是空的。請重新上傳資料檔。"),
     # estimator_config_valid / fit_completes
     "job_missing": Hint(
-        "No training job named {prefix}<timestamp> was found. Run the cell that calls "
-        "xgb_model.fit(inputs=data_channels, logs=False, job_name=training_job_name).",
-        "找不到名為 {prefix}<時間戳記> 的訓練工作。請執行呼叫 xgb_model.fit(inputs=data_channels, "
-        "logs=False, job_name=training_job_name) 的儲存格。"),
+        "No training job named {prefix}<timestamp> was found. Run the cell that trains the model (its fit).",
+        "找不到名為 {prefix}<時間戳記> 的訓練工作。請執行訓練模型（呼叫 fit）的儲存格。"),
     "job_name_pattern": Hint(
-        "The job is named {name}. Name it 'xgb-pass1-' + datetime.now().strftime(\"%m-%d-%Y-%H-%M-%S\").",
-        "訓練工作名稱是 {name}。請命名為 'xgb-pass1-' + datetime.now().strftime(\"%m-%d-%Y-%H-%M-%S\")。"),
+        "The job is named {name}, which does not match the lab's naming ({pattern}). Name it as the lab's "
+        "instructions say.",
+        "訓練工作名稱是 {name}，不符合本 Lab 的命名規則（{pattern}）。請依本 Lab 的說明命名。"),
     "image_wrong": Hint(
         "The training image is {image}. Use retrieve('xgboost', region, '{version}') (the built-in "
         "XGBoost container {version} in {region}).",
