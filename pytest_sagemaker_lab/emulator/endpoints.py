@@ -16,13 +16,11 @@ import logging
 import secrets
 import threading
 import time
-import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import fastclock
-from . import moto_access, xgboost_serving
+from . import lifecycle, moto_access, xgboost_serving
 from .transform_job import load_model, model_container
 
 log = logging.getLogger(__name__)
@@ -42,7 +40,6 @@ class Variant:
 
 # (account, region, endpoint name) -> the variants serving it; dropped when the endpoint is deleted.
 _serving: dict[tuple[str, str, str], list[Variant]] = {}
-_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
 _lock = threading.Lock()
 
 
@@ -112,11 +109,8 @@ def _start(endpoint: Any, account_id: str, region: str, config_name: str, previo
             endpoint.endpoint_config_name = config_name
             endpoint.endpoint_status = "InService"
         endpoint.last_modified_time = datetime.now(timezone.utc)
-        fastclock.wake()
 
-    thread = threading.Thread(target=bring_up, name=f"sagemaker-endpoint-{endpoint.endpoint_name}", daemon=True)
-    _threads.add(thread)
-    thread.start()
+    lifecycle.spawn(f"sagemaker-endpoint-{endpoint.endpoint_name}", bring_up)
 
 
 # --- the API ------------------------------------------------------------------------------------------
@@ -237,7 +231,3 @@ def install() -> None:
         SageMakerResponse.update_endpoint = _update_endpoint
         SageMakerRuntimeResponse.invoke_endpoint = _invoke_endpoint
 
-
-def wait_for_endpoints(timeout: float = 60.0) -> None:
-    for thread in list(_threads):
-        thread.join(timeout)

@@ -12,7 +12,6 @@ import functools
 import re
 import threading
 import warnings
-import weakref
 from typing import Any
 
 from .images import parse_image
@@ -20,7 +19,6 @@ from .training_job import JobRun
 from .xgboost_container import CONTAINERS
 
 _install_lock = threading.Lock()
-_runs: weakref.WeakSet[JobRun] = weakref.WeakSet()
 
 _ROLE_ARN_PATTERN = r"^arn:aws[a-z\-]*:iam::\d{12}:role/?[a-zA-Z_0-9+=,.@\-_/]+$"
 _ROLE_ARN = re.compile(_ROLE_ARN_PATTERN)
@@ -134,7 +132,6 @@ def start_training_job(backend: Any, params: dict[str, Any]) -> Any:
     run = JobRun(job, backend.account_id, backend.region_name,
                  {field: params[field] for field in _EXTRA_FIELDS if params[field] is not None})
     job._lab_run = run
-    _runs.add(run)
     run.start()
     return job
 
@@ -219,10 +216,6 @@ def install() -> None:
 
 def wait_for_jobs(timeout: float = 60.0) -> None:
     """Let every running job end (at the end of a world, before moto's state is thrown away)."""
-    from . import endpoints, transform_job, tuning_job
+    from . import lifecycle
 
-    tuning_job.wait_for_tuning_jobs(timeout)  # first: a tuning job may still start training jobs
-    for run in list(_runs):
-        run.join(timeout)
-    transform_job.wait_for_jobs(timeout)
-    endpoints.wait_for_endpoints(timeout)
+    lifecycle.wait_for_all(timeout)

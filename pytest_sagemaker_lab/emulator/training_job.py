@@ -21,8 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import fastclock
-from . import failures, moto_access, xgboost_container
+from . import failures, lifecycle, moto_access, xgboost_container
 from .errors import ContainerError
 from .images import parse_image
 from .s3_paths import join_s3, relative_key, split_s3_uri
@@ -61,8 +60,7 @@ class JobRun:
         self.request = request
         self._stop = threading.Event()
         self._stop_reason = "Stopped"
-        self._thread = threading.Thread(target=self._run, name=f"sagemaker-job-{job.training_job_name}",
-                                        daemon=True)
+        self._thread: threading.Thread | None = None
         self.log_stream = f"{job.training_job_name}/algo-1-{int(time.time())}"
         self._max_runtime = float((job.stopping_condition or {}).get("MaxRuntimeInSeconds") or 86400)
         self._started = time.monotonic()
@@ -79,7 +77,7 @@ class JobRun:
         job.final_metric_data_list = None
         job.creation_time = job.last_modified_time = now
         self._transition("Starting")
-        self._thread.start()
+        self._thread = lifecycle.spawn(f"sagemaker-job-{job.training_job_name}", self._run)
 
     def stop(self, reason: str = "Stopped") -> None:
         """StopTrainingJob: the job goes to Stopping, then Stopped once the container has ended."""
@@ -90,11 +88,12 @@ class JobRun:
         self._stop.set()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     @property
     def done(self) -> bool:
-        return not self._thread.is_alive()
+        return self._thread is not None and not self._thread.is_alive()
 
     def _should_stop(self) -> bool:
         if not self._stop.is_set() and time.monotonic() - self._started > self._max_runtime:
@@ -143,7 +142,6 @@ class JobRun:
         finally:
             self._flush(events)
             shutil.rmtree(workdir, ignore_errors=True)
-            fastclock.wake()  # the end, its logs included, is visible now: an SDK poll asleep may look
 
     def _version(self) -> xgboost_container.ContainerVersion:
         image = parse_image(self.job.algorithm_specification.get("TrainingImage", ""))

@@ -16,19 +16,16 @@ import logging
 import secrets
 import threading
 import time
-import weakref
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import fastclock
-from . import moto_access, xgboost_serving
+from . import lifecycle, moto_access, xgboost_serving
 from .s3_paths import join_s3, relative_key, split_s3_uri
 
 log = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 MAX_PAYLOAD_LIMIT_MB = 100
-_runs: weakref.WeakSet[TransformRun] = weakref.WeakSet()
 
 
 def _validation_error(message: str) -> Exception:
@@ -127,8 +124,7 @@ class TransformRun:
         self.account_id = account_id
         self.region = region
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"sagemaker-transform-{job.transform_job_name}",
-                                        daemon=True)
+        self._thread: threading.Thread | None = None
         instance = f"i-{secrets.token_hex(9)[:17]}"  # inferred: the instance's id names the streams
         self.stream = f"{job.transform_job_name}/{instance}-{int(time.time())}"
         self._container_log: list[tuple[int, str]] = []
@@ -141,8 +137,7 @@ class TransformRun:
         job.failure_reason = None
         job.creation_time = job.last_modified_time = now
         job.transform_start_time = job.transform_end_time = None
-        _runs.add(self)
-        self._thread.start()
+        self._thread = lifecycle.spawn(f"sagemaker-transform-{job.transform_job_name}", self._run)
 
     def stop(self) -> None:
         if self.job.transform_job_status == "InProgress":
@@ -150,7 +145,8 @@ class TransformRun:
             self._stop.set()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     def _log(self, message: str, data: bool = False) -> None:
         (self._data_log if data else self._container_log).append((int(time.time() * 1000), message))
@@ -171,7 +167,6 @@ class TransformRun:
         self.job.transform_end_time = self.job.last_modified_time = now
         self.job.failure_reason = reason
         self.job.transform_job_status = status
-        fastclock.wake()
 
     def _transform(self) -> tuple[str, str | None]:
         job = self.job
@@ -374,7 +369,3 @@ def install() -> None:
             setattr(SageMakerResponse, name, patched)
     SageMakerResponse.stop_transform_job = _stop_transform_job
 
-
-def wait_for_jobs(timeout: float = 60.0) -> None:
-    for run in list(_runs):
-        run.join(timeout)

@@ -56,13 +56,11 @@ import re
 import statistics
 import threading
 import time
-import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import fastclock
-from . import moto_access, moto_hooks
+from . import lifecycle, moto_access, moto_hooks
 from .images import parse_image
 from .not_emulated import ERROR_CODE
 from .xgboost_container import CONTAINERS
@@ -71,7 +69,6 @@ from .xgboost_hyperparameters import eval_metrics
 log = logging.getLogger(__name__)
 
 _install_lock = threading.Lock()
-_runs: weakref.WeakSet[TuningRun] = weakref.WeakSet()
 _moto_describe: dict[str, Any] = {}  # moto's own DescribeHyperParameterTuningJob handler, once found
 
 _NAME_PATTERN = "^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,31}"
@@ -401,12 +398,12 @@ class TuningRun:
         self._lock = threading.RLock()
         self._pattern = _objective_pattern(plan.metric)
         self._suffixes = random.Random(f"{self.name}/names")
-        self._thread = threading.Thread(target=self._run, name=f"sagemaker-tuning-{self.name}", daemon=True)
+        self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         self.publish()
-        self._thread.start()
+        self._thread = lifecycle.spawn(f"sagemaker-tuning-{self.name}", self._run)
 
     def stop(self) -> None:
         """StopHyperParameterTuningJob: Stopping, then Stopped once every running child has stopped."""
@@ -418,11 +415,12 @@ class TuningRun:
         self.publish()
 
     def join(self, timeout: float | None = None) -> None:
-        self._thread.join(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
 
     @property
     def done(self) -> bool:
-        return not self._thread.is_alive()
+        return self._thread is not None and not self._thread.is_alive()
 
     def _run(self) -> None:
         try:
@@ -436,7 +434,6 @@ class TuningRun:
                 self.failure_reason = f"InternalServerError: pytest-sagemaker-lab emulation error: {exc!r}"
         finally:
             self.publish(final=True)
-            fastclock.wake()  # an SDK poll asleep (tuner.wait()) may look now
 
     def _loop(self) -> None:
         plan = self.plan
@@ -682,7 +679,6 @@ def create_tuning_job(backend: Any, params: dict[str, Any]) -> TuningRun:
     _reset(tuning_job)
     run = TuningRun(backend, tuning_job, plan)
     tuning_job._lab_tuning = run
-    _runs.add(run)
     run.start()
     return run
 
@@ -776,8 +772,3 @@ def install() -> None:
         SageMakerResponse.list_training_jobs_for_hyper_parameter_tuning_job = (
             _list_training_jobs_for_hyper_parameter_tuning_job)
 
-
-def wait_for_tuning_jobs(timeout: float = 60.0) -> None:
-    """Let every tuning job end (before its training jobs are waited for: it may still start some)."""
-    for run in list(_runs):
-        run.join(timeout)
