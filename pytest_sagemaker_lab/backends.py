@@ -193,7 +193,7 @@ def offline_world(spec: LabSpec, region: str | None = None, bucket: str | None =
             yield world
         finally:
             sdk_patches.uninstall()
-            moto_hooks.wait_for_jobs()
+            moto_hooks.end_jobs()
             mock.stop()
             netguard.uninstall()
             shared_loader.uninstall()
@@ -209,7 +209,7 @@ def served_world(spec: LabSpec, endpoint: str, region: str | None = None, bucket
     from .emulator.server import reset
 
     world = _offline_world_record(spec, region, bucket, prefix, role_arn, endpoint)
-    moto_hooks.wait_for_jobs()
+    moto_hooks.end_jobs()
     reset(endpoint)
     with patched_environ({**offline_environment(world.region), "AWS_ENDPOINT_URL": endpoint},
                          remove=_CREDENTIAL_VARIABLES):
@@ -218,7 +218,7 @@ def served_world(spec: LabSpec, endpoint: str, region: str | None = None, bucket
             seed_world(world, spec, extra_buckets)
             yield world
         finally:
-            moto_hooks.wait_for_jobs()
+            moto_hooks.end_jobs()
             netguard.uninstall()
 
 

@@ -97,3 +97,31 @@ def test_a_poll_asleep_returns_when_an_emulated_job_ends():
     assert time.monotonic() - started_real < 5
     assert clock.monotonic() - started_fake >= 5
     assert clock.requested == 5 and 0.04 < clock.slept < 5
+
+
+def test_what_a_lab_leaves_running_is_stopped_when_its_world_ends():
+    """A submission that leaves a training job of a million rounds and a transform running when it ends
+    takes no core from the next one: the world's end stops them, and their threads are gone."""
+    import threading
+    import time
+
+    from .jobs import IMAGE, TRAIN_CSV, channel
+
+    spec = load_spec(LAB41)
+    with offline_world(spec) as world:
+        sagemaker, s3 = world.client("sagemaker"), world.client("s3")
+        s3.put_object(Bucket=world.bucket, Key="data/train.csv", Body=TRAIN_CSV * 20)
+        train = channel("train", "data/train.csv")
+        train["DataSource"]["S3DataSource"]["S3Uri"] = f"s3://{world.bucket}/data/train.csv"
+        sagemaker.create_training_job(
+            TrainingJobName="forever", RoleArn=world.role_arn, InputDataConfig=[train],
+            AlgorithmSpecification={"TrainingImage": IMAGE.format("1.2-2"), "TrainingInputMode": "File"},
+            OutputDataConfig={"S3OutputPath": f"s3://{world.bucket}/out/"},
+            ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
+            StoppingCondition={"MaxRuntimeInSeconds": 86400},
+            HyperParameters={"num_round": "1000000", "objective": "binary:logistic", "max_depth": "10"})
+        time.sleep(0.5)
+        assert sagemaker.describe_training_job(TrainingJobName="forever")["TrainingJobStatus"] == "InProgress"
+        ended = time.monotonic()
+    assert time.monotonic() - ended < 10
+    assert not [t for t in threading.enumerate() if t.name.startswith("sagemaker-job-forever")]

@@ -1,6 +1,10 @@
 """What every emulated resource's work shares: a daemon thread of its own, one registry that a world's
-teardown waits on (so moto's state is not thrown away under a running job), and the wake-up of any SDK
-poll asleep when the work ends (its end is visible now).
+teardown stops and waits on, and the wake-up of any SDK poll asleep when the work ends (its end is
+visible now).
+
+A world ends once its stages have read it: what its code left running (a training job of a million
+rounds, a tuning job of hundreds of children) is stopped then, so that it cannot go on taking cores
+from the next submission's grading, and moto's state is not thrown away under a running job.
 """
 
 from __future__ import annotations
@@ -14,12 +18,13 @@ from collections.abc import Callable
 from .. import fastclock
 
 log = logging.getLogger(__name__)
-_threads: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_threads: weakref.WeakKeyDictionary[threading.Thread, Callable[[], None] | None] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 
 
-def spawn(name: str, work: Callable[[], None]) -> threading.Thread:
-    """Run ``work`` on a registered daemon thread; SDK polls are woken when it returns or raises."""
+def spawn(name: str, work: Callable[[], None], stop: Callable[[], None] | None = None) -> threading.Thread:
+    """Run ``work`` on a registered daemon thread; SDK polls are woken when it returns or raises.
+    ``stop`` asks the work to end early (StopTrainingJob's way), when its world ends."""
 
     def run() -> None:
         try:
@@ -29,9 +34,28 @@ def spawn(name: str, work: Callable[[], None]) -> threading.Thread:
 
     thread = threading.Thread(target=run, name=name, daemon=True)
     with _lock:
-        _threads.add(thread)
+        _threads[thread] = stop
     thread.start()
     return thread
+
+
+def stop_all() -> None:
+    """Ask every running work to stop (the world it belongs to has been graded)."""
+    with _lock:
+        running = [stop for thread, stop in _threads.items() if thread.is_alive() and stop is not None]
+    for stop in running:
+        try:
+            stop()
+        except Exception:  # one that cannot stop must not keep the others running
+            log.exception("stopping emulated work failed")
+
+
+def end_all(timeout: float = 60.0) -> None:
+    """Stop every running work, then wait for it (and for what stopping starts) to end."""
+    stop_all()
+    wait_for_all(timeout)
+    stop_all()  # a tuning job may have started a child as it stopped
+    wait_for_all(timeout)
 
 
 def wait_for_all(timeout: float = 60.0) -> None:

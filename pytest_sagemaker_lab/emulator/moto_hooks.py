@@ -214,6 +214,13 @@ def install() -> None:
             warnings.filterwarnings("ignore", message=r"Exception\(AccessDenied\) with code AccessDenied")
 
 
+def end_jobs(timeout: float = 60.0) -> None:
+    """A world has been graded: stop whatever its code left running, then let it end."""
+    from . import lifecycle
+
+    lifecycle.end_all(timeout)
+
+
 def wait_for_jobs(timeout: float = 60.0) -> None:
     """Let every running job end (at the end of a world, before moto's state is thrown away)."""
     from . import lifecycle

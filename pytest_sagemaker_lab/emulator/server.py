@@ -43,7 +43,7 @@ def local_server(port: int = 0) -> Iterator[str]:
         # A server never exited is closed by the interpreter as it exits, when no thread runs any
         # more: a stop would wait forever for the serving loop. Its daemon thread ends with the process.
         if not sys.is_finalizing():
-            moto_hooks.wait_for_jobs()
+            moto_hooks.end_jobs()
             stop_promptly(server)
             shared_loader.uninstall()
 

@@ -77,7 +77,7 @@ class JobRun:
         job.final_metric_data_list = None
         job.creation_time = job.last_modified_time = now
         self._transition("Starting")
-        self._thread = lifecycle.spawn(f"sagemaker-job-{job.training_job_name}", self._run)
+        self._thread = lifecycle.spawn(f"sagemaker-job-{job.training_job_name}", self._run, self.stop)
 
     def stop(self, reason: str = "Stopped") -> None:
         """StopTrainingJob: the job goes to Stopping, then Stopped once the container has ended."""

@@ -403,7 +403,7 @@ class TuningRun:
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
         self.publish()
-        self._thread = lifecycle.spawn(f"sagemaker-tuning-{self.name}", self._run)
+        self._thread = lifecycle.spawn(f"sagemaker-tuning-{self.name}", self._run, self.stop)
 
     def stop(self) -> None:
         """StopHyperParameterTuningJob: Stopping, then Stopped once every running child has stopped."""
