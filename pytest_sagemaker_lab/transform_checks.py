@@ -17,13 +17,18 @@ def _expected(spec: LabSpec, bucket: str, prefix: str) -> dict[str, Any]:
             "content_type": table.get("content_type", "text/csv"), "split_type": table.get("split_type", "Line")}
 
 
-def find_transform_job(sagemaker: Any) -> dict[str, Any] | None:
-    """The newest transform job in the account, described in full (None when there is none)."""
-    summaries = sagemaker.list_transform_jobs(SortBy="CreationTime", SortOrder="Descending",
-                                              MaxResults=1)["TransformJobSummaries"]
-    if not summaries:
+def find_transform_job(sagemaker: Any, spec: LabSpec, bucket: str, prefix: str) -> dict[str, Any] | None:
+    """The lab's transform job, described in full: the newest that writes to the lab's output path (a
+    notebook may run other transforms after it, as the course's does with the tuned model), else the
+    newest of all; None when there is none."""
+    jobs = [sagemaker.describe_transform_job(TransformJobName=summary["TransformJobName"])
+            for page in sagemaker.get_paginator("list_transform_jobs").paginate()
+            for summary in page["TransformJobSummaries"]]
+    if not jobs:
         return None
-    return sagemaker.describe_transform_job(TransformJobName=summaries[0]["TransformJobName"])
+    output = f"s3://{bucket}/{prefix}/{spec.table('transform')['output']}"
+    lab_output = [job for job in jobs if _same_uri(job["TransformOutput"]["S3OutputPath"], output)]
+    return max(lab_output or jobs, key=lambda job: (job["CreationTime"], job["TransformJobName"]))
 
 
 def require_transform_job(job: dict[str, Any] | None, spec: LabSpec, bucket: str, prefix: str,

@@ -19,12 +19,13 @@ def _fields(spec: LabSpec) -> dict[str, Any]:
 
 def find_tuning_job(sagemaker: Any) -> dict[str, Any] | None:
     """The newest tuning job in the account, described in full (None when there is none)."""
-    summaries = sagemaker.list_hyper_parameter_tuning_jobs(SortBy="CreationTime", SortOrder="Descending",
-                                                           MaxResults=1)["HyperParameterTuningJobSummaries"]
+    summaries = [summary for page in sagemaker.get_paginator("list_hyper_parameter_tuning_jobs").paginate()
+                 for summary in page["HyperParameterTuningJobSummaries"]]
     if not summaries:
         return None
+    newest = max(summaries, key=lambda s: (s["CreationTime"], s["HyperParameterTuningJobName"]))
     return sagemaker.describe_hyper_parameter_tuning_job(
-        HyperParameterTuningJobName=summaries[0]["HyperParameterTuningJobName"])
+        HyperParameterTuningJobName=newest["HyperParameterTuningJobName"])
 
 
 def require_tuning_job(job: dict[str, Any] | None, spec: LabSpec) -> dict[str, Any]:

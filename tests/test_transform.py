@@ -232,3 +232,22 @@ def test_sdk2_transformer_runs_waits_and_reads_back_as_the_course_lab_does(aws):
         assert clock.slept < 5  # the SDK's 10 s (logs) and 5 s sleeps were not waited out
     finally:
         sdk_patches.uninstall()
+
+
+def test_list_transform_jobs_filters_sorts_then_pages_as_the_service_does(aws):
+    """Newest first by default; moto alone pages before it filters and ignores SortBy and SortOrder."""
+    sagemaker, _, _ = aws
+    _trained_model(sagemaker, "tr-list")
+    for name in ("tr-b-older", "tr-a-newer"):
+        _transform(sagemaker, name, "tr-list", "s3://lab/data/validation.csv", SplitType="None")
+        time.sleep(0.01)
+    newest = sagemaker.list_transform_jobs(MaxResults=1)["TransformJobSummaries"]
+    assert [job["TransformJobName"] for job in newest] == ["tr-a-newer"]
+    by_name = sagemaker.list_transform_jobs(SortBy="Name", SortOrder="Ascending")["TransformJobSummaries"]
+    assert [job["TransformJobName"] for job in by_name] == ["tr-a-newer", "tr-b-older"]
+    assert [job["TransformJobName"] for job in sagemaker.list_transform_jobs(
+        NameContains="older", MaxResults=1)["TransformJobSummaries"]] == ["tr-b-older"]
+    first = sagemaker.list_transform_jobs(MaxResults=1, SortOrder="Ascending")
+    second = sagemaker.list_transform_jobs(MaxResults=1, SortOrder="Ascending", NextToken=first["NextToken"])
+    names = [page["TransformJobSummaries"][0]["TransformJobName"] for page in (first, second)]
+    assert names == ["tr-b-older", "tr-a-newer"]

@@ -17,8 +17,9 @@ def first_pass(lab_sagemaker, lab_spec):
 @pytest.fixture
 def transform_job(lab_run, lab_sagemaker, lab_spec, first_pass):
     bucket, prefix = checks.location_of(lab_run)
-    return transform_checks.require_transform_job(transform_checks.find_transform_job(lab_sagemaker), lab_spec,
-                                                  bucket, prefix, first_pass["TrainingJobName"])
+    return transform_checks.require_transform_job(
+        transform_checks.find_transform_job(lab_sagemaker, lab_spec, bucket, prefix), lab_spec, bucket, prefix,
+        first_pass["TrainingJobName"])
 
 
 @stage("transform_config_valid", points=1)

@@ -33,8 +33,9 @@ def test_tuning_completes(tuning_job, lab_sagemaker, lab_spec, lab_evidence):
 @stage("best_model_transform", requires=("tuning_completes",), points=1)
 def test_best_model_transform(lab_run, lab_sagemaker, lab_logs, lab_spec, best_job, lab_evidence):
     bucket, prefix = checks.location_of(lab_run)
-    job = transform_checks.require_transform_job(transform_checks.find_transform_job(lab_sagemaker), lab_spec,
-                                                  bucket, prefix, best_job["TrainingJobName"])
+    job = transform_checks.require_transform_job(
+        transform_checks.find_transform_job(lab_sagemaker, lab_spec, bucket, prefix), lab_spec, bucket, prefix,
+        best_job["TrainingJobName"])
     model = lab_sagemaker.describe_model(ModelName=job["ModelName"])
     lab_evidence.append(transform_checks.check_transform_config(job, model, best_job, lab_spec, bucket, prefix))
     lab_evidence.append(transform_checks.check_transform_completed(job, lab_logs, lab_spec))

@@ -25,6 +25,7 @@ from .transform_job import load_model, model_container
 
 log = logging.getLogger(__name__)
 
+MIN_PENDING_SECONDS = 0.25
 PING_FAILURE = ("The primary container for production variant {variant} did not pass the ping health check. "
                 "Please check CloudWatch logs for this endpoint.")
 
@@ -90,24 +91,30 @@ def _start(endpoint: Any, account_id: str, region: str, config_name: str, previo
 
     def bring_up() -> None:
         key = (account_id, region, endpoint.endpoint_name)
+        started = time.monotonic()
+        variants, failure = None, None
         try:
             variants = _load_variants(account_id, region, endpoint.endpoint_name, config_name)
         except _PingFailed as exc:
-            endpoint.failure_reason = str(exc)
-            if previous is None:
-                endpoint.endpoint_status = "Failed"
-            else:  # the service rolls an update back to the configuration that served
-                endpoint.endpoint_config_name = previous
-                endpoint.endpoint_status = "InService"
+            failure = str(exc)
         except Exception as exc:  # a bug in the emulation: fail the endpoint loudly, never hang it
             log.exception("emulated endpoint %s crashed", endpoint.endpoint_name)
-            endpoint.failure_reason = f"pytest-sagemaker-lab emulation error: {exc!r}"
-            endpoint.endpoint_status = "Failed"
-        else:
+            failure = f"pytest-sagemaker-lab emulation error: {exc!r}"
+        # The service's first DescribeEndpoint always finds it Creating or Updating (for minutes); a model
+        # that loads in milliseconds must not skip that state for a caller that looks at once.
+        time.sleep(max(0.0, MIN_PENDING_SECONDS - (time.monotonic() - started)))  # inferred minimum
+        if variants is not None:
             with _lock:
                 _serving[key] = variants
             endpoint.endpoint_config_name = config_name
             endpoint.endpoint_status = "InService"
+        else:
+            endpoint.failure_reason = failure
+            if previous is None or failure.startswith("pytest-sagemaker-lab"):
+                endpoint.endpoint_status = "Failed"
+            else:  # the service rolls an update back to the configuration that served
+                endpoint.endpoint_config_name = previous
+                endpoint.endpoint_status = "InService"
         endpoint.last_modified_time = datetime.now(timezone.utc)
 
     lifecycle.spawn(f"sagemaker-endpoint-{endpoint.endpoint_name}", bring_up)

@@ -137,7 +137,7 @@ class TransformRun:
         job.failure_reason = None
         job.creation_time = job.last_modified_time = now
         job.transform_start_time = job.transform_end_time = None
-        self._thread = lifecycle.spawn(f"sagemaker-transform-{job.transform_job_name}", self._run)
+        self._thread = lifecycle.spawn(f"sagemaker-transform-{job.transform_job_name}", self._run, self.stop)
 
     def stop(self) -> None:
         if self.job.transform_job_status == "InProgress":
@@ -356,6 +356,36 @@ def _stop_transform_job(self: Any) -> Any:
 _stop_transform_job.lab_emulated = True  # type: ignore[attr-defined]
 
 
+_SORT_KEYS = {"Name": lambda job: job.transform_job_name, "Status": lambda job: job.transform_job_status,
+              "CreationTime": lambda job: job.creation_time}
+
+
+def _list_transform_jobs(self: Any) -> Any:
+    """ListTransformJobs as the service answers it: filtered, then sorted (by CreationTime, Descending,
+    unless asked otherwise), then paged; moto pages first and ignores SortBy and SortOrder."""
+    from moto.core.responses import ActionResult
+
+    jobs = list(self.sagemaker_backend.transform_jobs.values())
+    name_contains, status = self._get_param("NameContains"), self._get_param("StatusEquals")
+    if name_contains:
+        jobs = [job for job in jobs if name_contains in job.transform_job_name]
+    if status:
+        jobs = [job for job in jobs if job.transform_job_status == status]
+    jobs.sort(key=_SORT_KEYS.get(self._get_param("SortBy") or "CreationTime", _SORT_KEYS["CreationTime"]),
+              reverse=(self._get_param("SortOrder") or "Descending") == "Descending")
+    start = int(self._get_param("NextToken") or 0)
+    end = start + int(self._get_param("MaxResults") or 10)
+    summaries = [{key: value for key, value in {
+        "TransformJobName": job.transform_job_name, "TransformJobArn": job.arn, "CreationTime": job.creation_time,
+        "TransformEndTime": job.transform_end_time, "LastModifiedTime": job.last_modified_time,
+        "TransformJobStatus": job.transform_job_status, "FailureReason": job.failure_reason}.items()
+        if value is not None} for job in jobs[start:end]]
+    result = {"TransformJobSummaries": summaries}
+    if end < len(jobs):
+        result["NextToken"] = str(end)
+    return ActionResult(result)
+
+
 def install() -> None:
     """Put the emulation on moto's SageMaker responses (class level: it survives resets)."""
     from moto.sagemaker.responses import SageMakerResponse
@@ -368,4 +398,5 @@ def install() -> None:
             patched.original = original  # type: ignore[attr-defined]
             setattr(SageMakerResponse, name, patched)
     SageMakerResponse.stop_transform_job = _stop_transform_job
+    SageMakerResponse.list_transform_jobs = _list_transform_jobs
 
