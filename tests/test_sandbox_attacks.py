@@ -1119,3 +1119,87 @@ def test_a_python_submission_can_neither_write_beside_its_kernel_nor_forge_which
     findings.check(graded.outcomes("b_exits_early")[:2] == (F, S), f"b_exits_early: {graded.rows.get('b_exits_early')}")
     findings.honest("z_reference")
     findings.done()
+
+
+MODEL_FILE_ATTACKS = """
+import io, pickle, tarfile, time
+import boto3
+
+marker = $marker
+sm, s3 = boto3.client("sagemaker", region_name=region), boto3.client("s3", region_name=region)
+image = "683313688378.dkr.ecr." + region + ".amazonaws.com/sagemaker-xgboost:1.2-2"
+
+
+class Payload:  # unpickled, it would write a file where only the grader can
+    def __reduce__(self):
+        return (io.open, (marker, "w"))
+
+
+class Zeros(io.RawIOBase):  # 600 MiB of zeros, streamed into the archive (~0.6 MiB gzipped)
+    def __init__(self, size):
+        self.left = size
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        count = min(len(buffer), self.left)
+        buffer[:count] = bytes(count)
+        self.left -= count
+        return count
+
+
+def archive(name, data=None, size=0):
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        info = tarfile.TarInfo("xgboost-model")
+        info.size = len(data) if data is not None else size
+        tar.addfile(info, io.BytesIO(data) if data is not None else io.BufferedReader(Zeros(size)))
+    s3.put_object(Bucket=bucket_name, Key="attack/" + name + "/model.tar.gz", Body=buffer.getvalue())
+    sm.create_model(ModelName=name, ExecutionRoleArn=role_arn, PrimaryContainer={
+        "Image": image, "ModelDataUrl": "s3://" + bucket_name + "/attack/" + name + "/model.tar.gz"})
+    s3.put_object(Bucket=bucket_name, Key="attack/rows.csv", Body=b"1,2\\n3,4\\n")
+    sm.create_transform_job(TransformJobName=name, ModelName=name, TransformInput={"DataSource": {
+        "S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://" + bucket_name + "/attack/rows.csv"}},
+        "ContentType": "text/csv"}, TransformOutput={"S3OutputPath": "s3://" + bucket_name + "/attack/out"},
+        TransformResources={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1})
+    for _ in range(600):
+        job = sm.describe_transform_job(TransformJobName=name)
+        if job["TransformJobStatus"] not in ("InProgress", "Stopping"):
+            return job["TransformJobStatus"] + " " + job.get("FailureReason", "")
+        time.sleep(0.1)
+    return "still running"
+
+
+print("RESULT pickle:", archive("pickled-code", pickle.dumps(Payload())))
+print("RESULT bomb:", archive("tar-bomb", size=600 << 20))
+logs = boto3.client("logs", region_name=region)
+for stream in logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJobs",
+                                        logStreamNamePrefix="tar-bomb/")["logStreams"]:
+    for event in logs.get_log_events(logGroupName="/aws/sagemaker/TransformJobs",
+                                     logStreamName=stream["logStreamName"])["events"]:
+        if "Unable to load model" in event["message"]:
+            print("RESULT bomb_log:", event["message"])
+"""
+
+
+def test_a_model_file_runs_no_code_and_unpacks_no_bomb_in_the_grader(tmp_path):
+    """A learner's model.tar.gz is unpacked and loaded by the grader's emulation, outside the sandbox: a
+    pickle that would run code there only fails to load, and an archive that unpacks to 600 MiB is refused
+    before it is unpacked; the transforms fail as a container that cannot load its model fails them."""
+    folder = tmp_path / "class"
+    folder.mkdir()
+    marker = tmp_path / "unpickled-in-the-grader"
+    _notebook(folder, "a_model_files", [_code(MODEL_FILE_ATTACKS, marker=str(marker))])
+    _copy(folder, "z_reference", REFERENCE)
+    graded = _grade(tmp_path, folder)
+    findings = Findings()
+    findings.start(graded)
+    failed = "Failed AlgorithmError: See job logs for more information"
+    findings.result("a_model_files", "pickle", failed, "a pickled payload as the model")
+    findings.result("a_model_files", "bomb", failed, "a 600 MiB archive as the model")
+    findings.result("a_model_files", "bomb_log", lambda said: "more than the offline emulation's limit" in said,
+                    "the 600 MiB archive was unpacked")
+    findings.check(not marker.exists(), "the pickled payload ran in the grader: it wrote " + str(marker))
+    findings.honest("z_reference")
+    findings.done()

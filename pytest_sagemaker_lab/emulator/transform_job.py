@@ -11,11 +11,11 @@ FakeTransformJob, so DescribeTransformJob and ListTransformJobs report it as the
 
 from __future__ import annotations
 
-import gzip
 import logging
 import secrets
 import threading
 import time
+import zlib
 from datetime import datetime, timezone
 from typing import Any
 
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 LOG_GROUP = "/aws/sagemaker/TransformJobs"
 MAX_PAYLOAD_LIMIT_MB = 100
+MAX_OBJECT_BYTES = 1 << 30  # the emulation's bound on what one gzip input object unpacks to
 
 
 def _validation_error(message: str) -> Exception:
@@ -226,8 +227,8 @@ class TransformRun:
         transform_input = job.transform_input or {}
         if transform_input.get("CompressionType", "None") == "Gzip":
             try:
-                body = gzip.decompress(body)
-            except (OSError, EOFError) as exc:
+                body = _gunzip(body, MAX_OBJECT_BYTES)
+            except (OSError, EOFError, zlib.error) as exc:
                 self._log(f"[sagemaker logs]: {where}: ClientError: Unable to decompress the object: {exc}", data=True)
                 return "ClientError"  # inferred wording
         limit = max_payload_mb * 1024 * 1024
@@ -267,6 +268,16 @@ class TransformRun:
 
 class _PayloadTooLarge(Exception):
     pass
+
+
+def _gunzip(body: bytes, limit: int) -> bytes:
+    """Decompress a gzip object, refusing one that would unpack past ``limit`` (a bomb is untrusted input
+    decompressed in the grader's process)."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    data = inflater.decompress(body, limit + 1)
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise OSError(f"it unpacks to more than the offline emulation's limit of {limit} bytes")
+    return data
 
 
 def _requests(body: bytes, split_type: str, strategy: str, limit: int) -> list[bytes]:

@@ -28,6 +28,7 @@ from .xgboost_container import CONTAINERS, ModelLoadError, load_booster
 # The image's payload limit (MAX_CONTENT_LENGTH), which /execution-parameters reports as MaxPayloadInMB.
 DEFAULT_MAX_PAYLOAD_MB = 6
 SUPPORTED_ACCEPTS = ["application/json", "application/jsonlines", "application/x-recordio-protobuf", "text/csv"]
+MAX_MODEL_BYTES = 512 << 20  # the emulation's bound on what a model.tar.gz unpacks to (no image has one)
 # The versions whose real-time answer follows Accept ("Add accept encodings to alg_mode", April 2022).
 ACCEPT_ENCODING_VERSIONS = frozenset({"1.2-2", "1.3-1", "1.5-1", "1.7-1", "3.0-5"})
 # inferred: werkzeug's page for an exception Flask's handler did not catch.
@@ -64,8 +65,14 @@ def load_model_archive(archive: bytes) -> LoadedModel:
     with tempfile.TemporaryDirectory(prefix="sagemaker-lab-model-") as folder:
         try:
             with tarfile.open(fileobj=io.BytesIO(archive), mode="r:*") as tar:
-                # Regular files only, inside the folder: an archive is untrusted input.
-                tar.extractall(folder, members=[m for m in tar.getmembers() if m.isfile()], filter="data")
+                # Regular files only, inside the folder, and not more than a model's worth: an archive
+                # may be a learner's, and it is unpacked in the grader's process.
+                members = [member for member in tar.getmembers() if member.isfile()]
+                unpacked = sum(member.size for member in members)
+                if unpacked > MAX_MODEL_BYTES:
+                    raise ModelLoadError(f"the model archive unpacks to {unpacked} bytes, more than the offline "
+                                         f"emulation's limit of {MAX_MODEL_BYTES} (pytest-sagemaker-lab)")
+                tar.extractall(folder, members=members, filter="data")
         except (tarfile.TarError, OSError, EOFError) as exc:
             # inferred: the platform's words for an archive it cannot unpack.
             raise ModelLoadError(f"Failed to extract model data archive: {exc}") from None
