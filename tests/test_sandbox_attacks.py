@@ -1183,14 +1183,35 @@ for stream in logs.describe_log_streams(logGroupName="/aws/sagemaker/TransformJo
 """
 
 
+LEFT_RUNNING = """
+import boto3
+
+sm = boto3.client("sagemaker", region_name=region)
+sm.create_training_job(
+    TrainingJobName="a-million-rounds", RoleArn=role_arn,
+    AlgorithmSpecification={"TrainingInputMode": "File", "TrainingImage":
+                            "683313688378.dkr.ecr." + region + ".amazonaws.com/sagemaker-xgboost:1.2-2"},
+    InputDataConfig=[{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+        "S3DataType": "S3Prefix", "S3Uri": "s3://" + bucket_name + "/" + prefix + "/train-pass1.csv"}}}],
+    OutputDataConfig={"S3OutputPath": "s3://" + bucket_name + "/left/"},
+    ResourceConfig={"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 5},
+    StoppingCondition={"MaxRuntimeInSeconds": 86400},
+    HyperParameters={"num_round": "1000000", "objective": "binary:logistic", "max_depth": "12"})
+print("RESULT left:", sm.describe_training_job(TrainingJobName="a-million-rounds")["TrainingJobStatus"])
+"""
+
+
 def test_a_model_file_runs_no_code_and_unpacks_no_bomb_in_the_grader(tmp_path):
     """A learner's model.tar.gz is unpacked and loaded by the grader's emulation, outside the sandbox: a
     pickle that would run code there only fails to load, and an archive that unpacks to 600 MiB is refused
-    before it is unpacked; the transforms fail as a container that cannot load its model fails them."""
+    before it is unpacked; the transforms fail as a container that cannot load its model fails them. A
+    training job of a million rounds left running when the notebook ends is stopped with its world: the
+    class's grading does not wait for it (the world's end would otherwise wait 60 s, then leave it running)."""
     folder = tmp_path / "class"
     folder.mkdir()
     marker = tmp_path / "unpickled-in-the-grader"
     _notebook(folder, "a_model_files", [_code(MODEL_FILE_ATTACKS, marker=str(marker))])
+    _notebook(folder, "b_left_running", [LEFT_RUNNING])
     _copy(folder, "z_reference", REFERENCE)
     graded = _grade(tmp_path, folder)
     findings = Findings()
@@ -1201,5 +1222,7 @@ def test_a_model_file_runs_no_code_and_unpacks_no_bomb_in_the_grader(tmp_path):
     findings.result("a_model_files", "bomb_log", lambda said: "more than the offline emulation's limit" in said,
                     "the 600 MiB archive was unpacked")
     findings.check(not marker.exists(), "the pickled payload ran in the grader: it wrote " + str(marker))
+    findings.result("b_left_running", "left", "InProgress", "a training job left running")
+    findings.check(graded.elapsed < 45, f"grading took {graded.elapsed:.0f} s: a job left running was waited for")
     findings.honest("z_reference")
     findings.done()
