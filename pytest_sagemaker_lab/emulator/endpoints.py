@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from . import lifecycle, moto_access, xgboost_serving
+from .. import algorithms
+from . import lifecycle, moto_access
+from .errors import ModelLoadError
 from .transform_job import load_model, model_container
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,8 @@ PING_FAILURE = ("The primary container for production variant {variant} did not 
 @dataclass
 class Variant:
     name: str
-    version: str
-    model: xgboost_serving.LoadedModel
+    served: algorithms.Resolved  # the model's algorithm and version
+    model: Any  # as the algorithm's serving container loaded it
     environment: dict[str, str]
     stream: str
 
@@ -65,15 +67,15 @@ def _load_variants(account_id: str, region: str, endpoint: str, config_name: str
         model = backend._models.get(production_variant["ModelName"])
         try:
             if model is None:
-                raise xgboost_serving.ModelLoadError(f"model {production_variant['ModelName']} was deleted")
-            version, loaded = load_model(account_id, model)
-        except xgboost_serving.ModelLoadError as exc:
+                raise ModelLoadError(f"model {production_variant['ModelName']} was deleted")
+            served, loaded = load_model(account_id, model)
+        except ModelLoadError as exc:
             moto_access.write_log(account_id, region, stream, [(_millis(), f"Unable to load model: {exc}")],
                                   group=_log_group(endpoint))
             raise _PingFailed(PING_FAILURE.format(variant=name)) from None
         moto_access.write_log(account_id, region, stream, [(_millis(), f"Model objective : {loaded.objective}")],
                               group=_log_group(endpoint))
-        variants.append(Variant(name, version, loaded, dict(model_container(model).get("Environment") or {}),
+        variants.append(Variant(name, served, loaded, dict(model_container(model).get("Environment") or {}),
                                 stream))
     return variants
 
@@ -209,16 +211,17 @@ def _invoke_endpoint(self: Any) -> Any:
     headers = {key.lower(): value for key, value in self.headers.items()}
     body = self.body if isinstance(self.body, bytes) else (self.body or "").encode()
     try:
-        response = xgboost_serving.invoke(variant.model, variant.version, body, headers.get("content-type"),
-                                          headers.get("accept"), batch=False, environment=variant.environment)
+        response = variant.served.algorithm.invoke(variant.model, variant.served.version, body,
+                                                   headers.get("content-type"), headers.get("accept"), batch=False,
+                                                   environment=variant.environment)
     except NotImplementedError as exc:
         from .not_emulated import ERROR_CODE
 
         return _error(400, ERROR_CODE, {"message": str(exc)})
     if response.status not in (200, 204):
-        moto_access.write_log(account, region, variant.stream, [(_millis(), response.text)],
-                              group=_log_group(name))
-        return _model_error(response.status, response.text, name, account, region, variant.stream)
+        text = response.body.decode("utf-8", "replace")
+        moto_access.write_log(account, region, variant.stream, [(_millis(), text)], group=_log_group(name))
+        return _model_error(response.status, text, name, account, region, variant.stream)
     return 200, {"Content-Type": response.content_type,
                  "x-Amzn-Invoked-Production-Variant": variant.name}, response.body
 

@@ -9,6 +9,14 @@ from __future__ import annotations
 TOOLKIT_MODULE = "sagemaker_algorithm_toolkit.exceptions"
 
 
+class ModelLoadError(Exception):
+    """A model file or archive cannot be loaded (the server answers 500; an endpoint fails its ping)."""
+
+
+class StopRequested(Exception):
+    """StopTrainingJob or MaxRuntimeInSeconds ended the training between two rounds."""
+
+
 class ContainerError(Exception):
     """Base of the errors the emulated container raises; ``kind`` is the toolkit class name."""
 

@@ -14,9 +14,9 @@ import threading
 import warnings
 from typing import Any
 
+from .. import algorithms
 from .images import parse_image
 from .training_job import JobRun
-from .xgboost_container import CONTAINERS
 
 _install_lock = threading.Lock()
 
@@ -83,10 +83,10 @@ def check_request(backend: Any, params: dict[str, Any]) -> None:
             f"pytest-sagemaker-lab: {image_uri} is the legacy XGBoost 0.72 image ('1' or 'latest'), which "
             "is not emulated offline. Use a versioned image such as image_uris.retrieve('xgboost', region, "
             "'1.2-2').")
-    if image is None or not image.is_xgboost or image.version not in CONTAINERS:
+    if algorithms.emulated(image_uri) is None:
         raise _validation_error(
             f"pytest-sagemaker-lab: the training image {image_uri!r} is not emulated offline; the emulated "
-            f"ones are the built-in XGBoost versions {', '.join(CONTAINERS)}.")
+            f"ones are the built-in XGBoost versions {', '.join(algorithms.ALGORITHMS['sagemaker-xgboost'].versions)}.")
 
 
 TRAINING_JOB_FIELDS = (
@@ -126,7 +126,9 @@ def start_training_job(backend: Any, params: dict[str, Any]) -> Any:
         tensor_board_output_config=params["TensorBoardOutputConfig"],
         experiment_config=params["ExperimentConfig"],
     )
-    job.algorithm_specification["MetricDefinitions"] = metric_definitions(params)
+    served = algorithms.emulated(job.algorithm_specification.get("TrainingImage", ""))
+    job.algorithm_specification["MetricDefinitions"] = served.algorithm.metric_definitions(
+        params["HyperParameters"] or {})
     if params["ProfilerConfig"] is not None:
         job.profiler_config = params["ProfilerConfig"]
     run = JobRun(job, backend.account_id, backend.region_name,
@@ -159,24 +161,6 @@ def _stop_training_job(self) -> Any:
             f"The request was rejected because the training job is in status {job.training_job_status}.")
     run.stop()
     return ActionResult({})
-
-
-METRIC_VALUE = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
-
-
-def metric_definitions(params: dict[str, Any]) -> list[dict[str, str]]:
-    """The built-in algorithm's metric regexes for the job's metrics, train and validation."""
-    raw = (params.get("HyperParameters") or {}).get("eval_metric", "")
-    metrics = [metric for metric in re.split(r"[,\s]+", raw.strip("[]'\" ")) if metric] or []
-    definitions = []
-    for metric in metrics:
-        metric = metric.strip("'\"")
-        for data in ("train", "validation"):
-            # The service's definitions, as user code copies them: a number, so that train's value stops
-            # where "#011validation-..." follows it on the same line ((\S+) would take the rest).
-            definitions.append({"Name": f"{data}:{metric}",
-                                "Regex": f".*\\[[0-9]+\\].*#011{data}-{re.escape(metric)}:{METRIC_VALUE}.*"})
-    return definitions
 
 
 def _simulate_principal_policy(self) -> Any:

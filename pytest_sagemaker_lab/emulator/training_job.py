@@ -1,7 +1,7 @@
 """One emulated training job, from InProgress to Completed, Failed or Stopped, on a thread of its own.
 
 The platform's part (download the channels, start the container, upload the model, report) is here;
-the container's part is in ``xgboost_container``. State is written onto moto's FakeTrainingJob, so
+the container's part is the algorithm's (``algorithms``). State is written onto moto's FakeTrainingJob, so
 DescribeTrainingJob and ListTrainingJobs report it as the service would.
 """
 
@@ -21,9 +21,9 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import failures, lifecycle, moto_access, xgboost_container
-from .errors import ContainerError
-from .images import parse_image
+from .. import algorithms
+from . import failures, lifecycle, moto_access
+from .errors import ContainerError, StopRequested
 from .s3_paths import join_s3, relative_key, split_s3_uri
 
 log = logging.getLogger(__name__)
@@ -128,13 +128,13 @@ class JobRun:
         except ClientFailure as exc:
             self._finish_failed(f"ClientError: {exc}")
         except ContainerError as exc:
-            version = self._version()
-            text = failures.failure_text(exc, version)
+            served = self._algorithm()
+            text = served.algorithm.failure_text(exc, served.version)
             container_log("Reporting training FAILURE")
             for line in text.splitlines():
                 container_log(line)
             self._finish_failed(failures.failure_reason(text))
-        except xgboost_container.StopRequested:
+        except StopRequested:
             self._finish_stopped()
         except Exception as exc:  # a bug in the emulation: fail the job loudly, never hang it
             log.exception("emulated training job %s crashed", self.job.training_job_name)
@@ -143,9 +143,10 @@ class JobRun:
             self._flush(events)
             shutil.rmtree(workdir, ignore_errors=True)
 
-    def _version(self) -> xgboost_container.ContainerVersion:
-        image = parse_image(self.job.algorithm_specification.get("TrainingImage", ""))
-        return xgboost_container.CONTAINERS[image.version]  # checked at CreateTrainingJob
+    def _algorithm(self) -> algorithms.Resolved:
+        resolved = algorithms.emulated(self.job.algorithm_specification.get("TrainingImage", ""))
+        assert resolved is not None  # checked at CreateTrainingJob
+        return resolved
 
     def _execute(self, workdir: Path, container_log) -> None:
         self._transition("Downloading")
@@ -153,19 +154,16 @@ class JobRun:
         data_dir = workdir / "input" / "data"
         self._download_channels(data_dir)
         if self._should_stop():
-            raise xgboost_container.StopRequested()
+            raise StopRequested()
         self._transition("Training")
         model_dir = workdir / "model"
         model_dir.mkdir(parents=True)
-        run = xgboost_container.ContainerJob(
-            version=self._version(),
-            hyperparameters=dict(self.job.hyper_parameters or {}),
-            input_data_config=list(self.job.input_data_config or []),
-            data_dir=data_dir, model_dir=model_dir, log=container_log, should_stop=self._should_stop,
-            input_mode=self.job.algorithm_specification.get("TrainingInputMode", "File"),
-        )
+        served = self._algorithm()
         started, cpu_started = time.monotonic(), time.process_time()
-        result = xgboost_container.run(run)
+        result = served.algorithm.train(
+            served.version, dict(self.job.hyper_parameters or {}), list(self.job.input_data_config or []),
+            data_dir, model_dir, container_log, self._should_stop,
+            self.job.algorithm_specification.get("TrainingInputMode", "File"))
         wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
         self._transition("Uploading")
         self._upload_model(model_dir)
@@ -223,9 +221,9 @@ class JobRun:
         bucket, key = split_s3_uri(uri)
         moto_access.upload(self.account_id, bucket, key, buffer.getvalue())
 
-    def _write_debug_output(self, result: xgboost_container.TrainResult) -> None:
+    def _write_debug_output(self, result: Any) -> None:
         hook = self.job.debug_hook_config
-        version = self._version().version
+        version = self._algorithm().version
         # 0.90-1 has no smdebug and 3.0-5 has its hook call commented out: they save no tensors.
         if not hook or version in ("0.90-1", "3.0-5"):
             return
@@ -260,7 +258,7 @@ class JobRun:
         self.job.training_time_in_seconds = seconds
         self.job.billable_time_in_seconds = seconds
 
-    def _finish_completed(self, result: xgboost_container.TrainResult) -> None:
+    def _finish_completed(self, result: Any) -> None:
         self._seal_times()
         now = _now()
         self.job.final_metric_data_list = [

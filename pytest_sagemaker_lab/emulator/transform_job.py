@@ -19,7 +19,9 @@ import zlib
 from datetime import datetime, timezone
 from typing import Any
 
-from . import lifecycle, moto_access, xgboost_serving
+from .. import algorithms
+from . import lifecycle, moto_access
+from .errors import ModelLoadError
 from .s3_paths import join_s3, relative_key, split_s3_uri
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,7 @@ def check_model_request(backend: Any, name: str, role: str, container: dict[str,
         # inferred: the service's wording for a model name already taken.
         raise _validation_error(f'Cannot create already existing model "{backend._models[name].arn}".')
     image = container.get("Image", "")
-    if xgboost_serving.emulated_version(image) is None:
+    if algorithms.emulated(image) is None:
         raise _not_emulated(f"serving the image {image!r} (the emulated images are the built-in XGBoost "
                             "versions from 0.90-1 on)")
     model_data = container.get("ModelDataUrl")
@@ -71,17 +73,17 @@ def check_model_request(backend: Any, name: str, role: str, container: dict[str,
                 f"permissions and that the object is located in {backend.region_name}.")
 
 
-def load_model(account_id: str, model: Any) -> tuple[str, xgboost_serving.LoadedModel]:
-    """The model's image version and its loaded booster, as a serving container starts with them."""
+def load_model(account_id: str, model: Any) -> tuple[algorithms.Resolved, Any]:
+    """The model's algorithm and version, and the model loaded as its serving container loads it."""
     container = model_container(model)
-    version = xgboost_serving.emulated_version(container.get("Image", ""))
-    if version is None:
-        raise xgboost_serving.ModelLoadError(f"the image {container.get('Image')!r} is not emulated offline")
+    resolved = algorithms.emulated(container.get("Image", ""))
+    if resolved is None:
+        raise ModelLoadError(f"the image {container.get('Image')!r} is not emulated offline")
     bucket, key = split_s3_uri(container.get("ModelDataUrl") or "")
     archive = moto_access.read(account_id, bucket, key) if key else None
     if archive is None:
-        raise xgboost_serving.ModelLoadError(f"no model data at {container.get('ModelDataUrl')!r}")
-    return version, xgboost_serving.load_model_archive(archive)
+        raise ModelLoadError(f"no model data at {container.get('ModelDataUrl')!r}")
+    return resolved, resolved.algorithm.load_model(archive)
 
 
 def check_transform_request(backend: Any, params: dict[str, Any]) -> None:
@@ -179,8 +181,8 @@ class TransformRun:
         environment = {**(model_container(model).get("Environment") or {}), **(job.environment or {}),
                        "SAGEMAKER_BATCH": "true"}
         try:
-            version, loaded = load_model(self.account_id, model)
-        except xgboost_serving.ModelLoadError as exc:
+            served, loaded = load_model(self.account_id, model)
+        except ModelLoadError as exc:
             self._log(f"Unable to load model: {exc}")
             # inferred: a container that cannot load its model fails its ping, an error of the algorithm.
             return "Failed", "AlgorithmError: See job logs for more information"
@@ -199,7 +201,7 @@ class TransformRun:
             # inferred: the service's wording for an input prefix with no objects.
             return "Failed", (f"ClientError: No S3 objects found under S3 URL \"{source_uri}\" given in input "
                               "data source.")
-        defaults = xgboost_serving.execution_parameters(job.transform_resources.get("InstanceType", ""))
+        defaults = served.algorithm.execution_parameters(job.transform_resources.get("InstanceType", ""))
         strategy = job.batch_strategy or "MultiRecord"
         max_payload = int(job.max_payload_in_mb if job.max_payload_in_mb is not None else defaults["MaxPayloadInMB"])
         concurrent = job.max_concurrent_transforms or defaults["MaxConcurrentTransforms"]
@@ -209,7 +211,7 @@ class TransformRun:
         for key in keys:
             if self._stop.is_set():
                 return "Stopped", None
-            failure = self._transform_object(bucket, key, prefix, output_uri, version, loaded, environment,
+            failure = self._transform_object(bucket, key, prefix, output_uri, served, loaded, environment,
                                              strategy, max_payload)
             if failure:
                 failures.append(failure)
@@ -218,8 +220,8 @@ class TransformRun:
             return "Failed", f"{kind}: See job logs for more information"
         return "Completed", None
 
-    def _transform_object(self, bucket: str, key: str, prefix: str, output_uri: str, version: str,
-                          loaded: xgboost_serving.LoadedModel, environment: dict[str, str], strategy: str,
+    def _transform_object(self, bucket: str, key: str, prefix: str, output_uri: str, served: algorithms.Resolved,
+                          loaded: Any, environment: dict[str, str], strategy: str,
                           max_payload_mb: int) -> str | None:
         """Transform one input object into its ``.out``; the kind of error that failed it, if one did."""
         job, where = self.job, f"{bucket}/{key}"
@@ -241,8 +243,9 @@ class TransformRun:
         answers = []
         for payload in requests:
             try:
-                response = xgboost_serving.invoke(loaded, version, payload, transform_input.get("ContentType"),
-                                                  output.get("Accept"), batch=True, environment=environment)
+                response = served.algorithm.invoke(loaded, served.version, payload,
+                                                   transform_input.get("ContentType"), output.get("Accept"),
+                                                   batch=True, environment=environment)
             except NotImplementedError as exc:
                 self._log(f"[sagemaker logs]: {where}: ClientError: {exc}", data=True)
                 return "ClientError"
@@ -252,11 +255,11 @@ class TransformRun:
                 self._log(f"[sagemaker logs]: {where}: Bad HTTP status received from algorithm: {response.status}",
                           data=True)
                 return "AlgorithmError"
-            if not response.ok:
+            if response.status != 200:
                 self._log(f"[sagemaker logs]: {where}: ClientError: {response.status}", data=True)
                 self._log(f"[sagemaker logs]: {where}: ", data=True)
                 self._log(f"[sagemaker logs]: {where}: Message:", data=True)
-                for line in response.text.splitlines():
+                for line in response.body.decode("utf-8", "replace").splitlines():
                     self._log(f"[sagemaker logs]: {where}: {line}", data=True)
                 return "ClientError"
             answers.append(response.body)

@@ -60,11 +60,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from .. import algorithms
 from . import lifecycle, moto_access, moto_hooks
-from .images import parse_image
 from .not_emulated import ERROR_CODE
-from .xgboost_container import CONTAINERS
-from .xgboost_hyperparameters import eval_metrics
+from .xgboost_metrics import METRIC_VALUE, metric_definitions
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +78,6 @@ _ATTEMPTS_BEFORE_FAILING = 5
 # Children really running at once, whatever MaxParallelTrainingJobs says: more than the cores would only
 # slow each of them down (the counters still show every child the service would have started).
 _LOCAL_SLOTS = max(1, os.cpu_count() or 1)
-_DATA_SETS = ("train", "validation")
 _STRATEGIES = ("Bayesian", "Random", "Hyperband", "Grid")
 
 
@@ -215,10 +213,8 @@ def _child_definition(definition: dict[str, Any]) -> dict[str, Any]:
 
 def _check_objective(metric: str, image_uri: str) -> None:
     """The objective must be a metric the built-in XGBoost prints: ``<train|validation>:<eval metric>``."""
-    image = parse_image(image_uri)
-    version = image.version if image is not None else ""
-    data, _, name = metric.partition(":")
-    if version in CONTAINERS and data in _DATA_SETS and name in eval_metrics(version):
+    served = algorithms.emulated(image_uri)
+    if served is not None and metric in served.algorithm.objective_metrics(served.version):
         return
     # The service's words when the objective is not among the algorithm's metric definitions (seen with
     # custom images, aws/sagemaker-python-sdk #3932); inferred: built-in images are answered alike.
@@ -623,7 +619,7 @@ class TuningRun:
 
 def _objective_pattern(metric: str) -> re.Pattern[str]:
     data, _, name = metric.partition(":")
-    return re.compile(rf".*\[([0-9]+)\].*#011{re.escape(data)}-{re.escape(name)}:{moto_hooks.METRIC_VALUE}")
+    return re.compile(rf".*\[([0-9]+)\].*#011{re.escape(data)}-{re.escape(name)}:{METRIC_VALUE}")
 
 
 # -- moto's handlers -------------------------------------------------------------------------------
@@ -663,8 +659,7 @@ def create_tuning_job(backend: Any, params: dict[str, Any]) -> TuningRun:
         # The service supplies a built-in algorithm's metric definitions (SDK 2's attach reads
         # AlgorithmSpecification["MetricDefinitions"] without looking first); inferred: which ones, here
         # those of the metrics the children print, as their DescribeTrainingJob shows.
-        algorithm["MetricDefinitions"] = moto_hooks.metric_definitions(
-            {"HyperParameters": child_hyperparameters(plan, plan.static, {})})
+        algorithm["MetricDefinitions"] = metric_definitions(child_hyperparameters(plan, plan.static, {}))
     # moto's own method records the job.
     backend.create_hyper_parameter_tuning_job(
         hyper_parameter_tuning_job_name=params["HyperParameterTuningJobName"],

@@ -16,7 +16,7 @@ from typing import Any
 
 from . import xgboost_channels, xgboost_hyperparameters, xgboost_metrics
 from .cores import local_threads
-from .errors import AlgorithmError, ContainerError, UserError
+from .errors import AlgorithmError, ContainerError, ModelLoadError, StopRequested, UserError
 from .xgboost_data import CONTAINER_DATA_ROOT, load_dmatrix
 
 
@@ -69,10 +69,6 @@ _CONTAINER_ONLY = frozenset({
     "num_round", "csv_weights", "early_stopping_rounds", "save_model_on_termination",
     "_tuning_objective_metric", "_kfold", "_num_cv_round", "_nfold", "use_dask_gpu_training",
 })
-
-
-class StopRequested(Exception):
-    """StopTrainingJob or MaxRuntimeInSeconds ended the training between two rounds."""
 
 
 @dataclass
@@ -226,10 +222,6 @@ def save_model(booster, path: Path, version: ContainerVersion) -> None:
 # What a pickled booster is made of; nothing else in a model file is ever unpickled (it may be a learner's).
 _PICKLE_ALLOWED = frozenset({("xgboost.core", "Booster"), ("builtins", "bytearray"),
                              ("__builtin__", "bytearray"), ("_codecs", "encode")})
-
-
-class ModelLoadError(Exception):
-    """The model file cannot be loaded (the server answers 500; an endpoint fails its ping)."""
 
 
 class _BoosterUnpickler(pickle.Unpickler):

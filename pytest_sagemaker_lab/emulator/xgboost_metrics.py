@@ -8,7 +8,8 @@ arg-max of multi-class probabilities (inferred).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -91,3 +92,22 @@ def custom_metric(names: list[str]) -> Callable | None:
         return [(name, compute(name, predictions, labels)) for name in names]
 
     return evaluate
+
+
+# The number a metric line carries, as the service's MetricDefinitions for XGBoost capture it.
+METRIC_VALUE = r"([-+]?[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)"
+
+
+def metric_definitions(hyperparameters: Mapping[str, str]) -> list[dict[str, str]]:
+    """The service's metric regexes for a job's metrics (its eval_metric), train and validation."""
+    raw = hyperparameters.get("eval_metric", "")
+    metrics = [metric for metric in re.split(r"[,\s]+", raw.strip("[]'\" ")) if metric] or []
+    definitions = []
+    for metric in metrics:
+        metric = metric.strip("'\"")
+        for data in ("train", "validation"):
+            # The service's definitions, as user code copies them: a number, so that train's value stops
+            # where "#011validation-..." follows it on the same line ((\S+) would take the rest).
+            definitions.append({"Name": f"{data}:{metric}",
+                                "Regex": f".*\\[[0-9]+\\].*#011{data}-{re.escape(metric)}:{METRIC_VALUE}.*"})
+    return definitions

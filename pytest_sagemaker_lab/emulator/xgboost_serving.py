@@ -23,7 +23,7 @@ from typing import Any
 
 from .errors import UserError
 from .xgboost_channels import data_content_type, parse_media_type
-from .xgboost_container import CONTAINERS, ModelLoadError, load_booster
+from .xgboost_container import ModelLoadError, load_booster
 
 # The image's payload limit (MAX_CONTENT_LENGTH), which /execution-parameters reports as MaxPayloadInMB.
 DEFAULT_MAX_PAYLOAD_MB = 6
@@ -251,12 +251,3 @@ def instance_vcpus(instance_type: str) -> int:
     if size.endswith("xlarge") and size[:-6].isdigit():
         return 4 * int(size[:-6])
     return 2  # inferred: medium and large instances have 2 vCPUs
-
-
-def emulated_version(image_uri: str) -> str | None:
-    from .images import parse_image
-
-    image = parse_image(image_uri)
-    if image is None or not image.is_xgboost or image.is_legacy_xgboost or image.version not in CONTAINERS:
-        return None
-    return image.version
