@@ -274,12 +274,13 @@ def _check_channels(channels: list[dict[str, Any]], spec: LabSpec, bucket: str, 
 
 
 # -- fit_completes ---------------------------------------------------------------------------------
-def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None) -> str:
+def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None, s3: Any | None = None) -> str:
     name = job["TrainingJobName"]
     status = job["TrainingJobStatus"]
     if status == "Failed":
         reason = container_error(logs, name) or job.get("FailureReason", "(no reason given)")
-        raise fail("job_failed", f"training job {name} Failed: {reason}", name=name, reason=reason)
+        received = channel_files(s3, job) if s3 is not None else ""
+        raise fail("job_failed", f"training job {name} Failed{received}: {reason}", name=name, reason=reason)
     if status != "Completed":
         raise fail("job_not_finished", f"training job {name} is {status}", name=name, status=status)
     if not spec.job_name_pattern.match(name):
@@ -287,6 +288,27 @@ def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None)
                         f"{spec.job_name_pattern.pattern}", name=name, pattern=spec.job_name_pattern.pattern)
     metrics = ", ".join(f"{m['MetricName']}={m['Value']:.5f}" for m in job.get("FinalMetricDataList", []))
     return f"{name} Completed ({metrics})"
+
+
+def channel_files(s3: Any, job: dict[str, Any], most: int = 4) -> str:
+    """`` (its channels received: train: a.csv; validation: b.csv)``: the files each channel's S3Uri put in
+    the container, as SageMaker copies them (at their keys relative to the S3Uri), so that a failure such
+    as "26 vs. 8" columns can be traced to the file that was read."""
+    from .emulator.s3_paths import relative_key, split_s3_uri
+
+    parts = []
+    for channel in job.get("InputDataConfig") or []:
+        uri = channel["DataSource"]["S3DataSource"]["S3Uri"]
+        bucket, prefix = split_s3_uri(uri)
+        try:
+            keys = [item["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+                    for item in page.get("Contents", []) if not item["Key"].endswith("/")]
+        except Exception:  # the listing is a courtesy: a bucket that is gone says nothing more
+            continue
+        files = [relative_key(key, prefix) for key in keys]
+        shown = ", ".join(files[:most]) + (f" and {len(files) - most} more" if len(files) > most else "")
+        parts.append(f"{channel['ChannelName']}: {shown or 'nothing'}")
+    return f" (its channels received {'; '.join(parts)})" if parts else ""
 
 
 def container_error(logs: Any | None, job_name: str) -> str | None:

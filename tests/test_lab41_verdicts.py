@@ -184,3 +184,17 @@ def test_plain_boto3_code_gets_the_same_verdict(lab_copy):
     assert stages["sagemaker_sdk_compatible"]["message"] == (
         f"{lab_copy.solution} uses no SageMaker SDK (boto3 only): it runs with any SDK")
     assert "42 rounds" in stages["model_artifact_present"]["message"]
+
+
+def test_a_failed_job_says_which_files_each_channel_received(lab_copy, outcomes):
+    """A channel's S3Uri is a string prefix: ``.../validate-pass1.csv`` also takes a forgotten
+    ``validate-pass1.csv-wide`` with 25 features. The job fails on the column mismatch, and the verdict
+    says which files each channel received, so the cause can be found."""
+    lab_copy.edit("data.py", '"validate-pass1.csv": _rows(rng, weights, VALIDATE_ROWS),',
+                  '"validate-pass1.csv": _rows(rng, weights, VALIDATE_ROWS),\n'
+                  '        "validate-pass1.csv-wide": b"1" + b",0.5" * 25 + b"\\n",')
+    _, report = lab_copy.run()
+    assert outcomes(report)["fit_completes"] == "failed"
+    message = stages_of(report)["fit_completes"]["message"]
+    assert " Failed (its channels received train: train-pass1.csv; validation: validate-pass1.csv, -wide): " \
+        in message, message

@@ -43,9 +43,9 @@ def test_estimator_config_valid(lab_run, lab_training_job, lab_spec, lab_world, 
 
 
 @stage("fit_completes", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
-def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_evidence):
+def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_s3, lab_evidence):
     job = checks.require_job(lab_training_job, lab_spec)
-    lab_evidence.append(checks.check_completed(job, lab_spec, lab_logs))
+    lab_evidence.append(checks.check_completed(job, lab_spec, lab_logs, lab_s3))
 
 
 @stage("model_artifact_present", requires=("fit_completes",), points=1)
