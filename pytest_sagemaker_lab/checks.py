@@ -280,7 +280,7 @@ def check_completed(job: dict[str, Any], spec: LabSpec, logs: Any | None = None,
     if status == "Failed":
         reason = container_error(logs, name) or job.get("FailureReason", "(no reason given)")
         received = channel_files(s3, job) if s3 is not None else ""
-        raise fail("job_failed", f"training job {name} Failed{received}: {reason}", name=name, reason=reason)
+        raise fail("job_failed", f"training job {name} Failed: {reason}{received}", name=name, reason=reason)
     if status != "Completed":
         raise fail("job_not_finished", f"training job {name} is {status}", name=name, status=status)
     if not spec.job_name_pattern.match(name):

@@ -120,10 +120,13 @@ class Graded:
         parts = []
         for cell in nb.cells:
             for output in cell.get("outputs", []):
+                # A stream's text as it was written: one print may arrive in two stream outputs (the
+                # kernel flushes on a timer), and a line must not be cut where they meet.
                 parts.append(output.get("text", ""))
-                parts.extend(output.get("traceback", []))
-                parts.append(str(output.get("data", {}).get("text/plain", "")))
-        return "\n".join(parts)
+                parts.extend(f"\n{line}\n" for line in output.get("traceback", []))
+                if "data" in output:
+                    parts.append(f"\n{output['data'].get('text/plain', '')}\n")
+        return "".join(parts)
 
     def results(self, name: str) -> dict[str, str]:
         """The ``RESULT key: value`` lines the submission printed."""
