@@ -259,8 +259,13 @@ def test_a_run_stopped_by_maxfail_is_partial(pytester, graded_class, monkeypatch
 
 def test_a_crashed_worker_leaves_its_submission_in_the_gradebook(pytester, graded_class, monkeypatch):
     monkeypatch.setenv("CRASH_AT", "ben")
-    result, document, rows = _grade(pytester, graded_class, "--lab-sandbox=none", "-n", "1",
-                                    "--max-worker-restart=0")
+    for _ in range(2):
+        result, document, rows = _grade(pytester, graded_class, "--lab-sandbox=none", "-n", "1",
+                                        "--max-worker-restart=0")
+        # execnet may find the dead worker's pipe broken while it sends the next items, before xdist
+        # learns of the crash: an INTERNALERROR of theirs, rare under load; the run is tried once more.
+        if "BrokenPipeError" not in result.stdout.str():
+            break
     result.stdout.fnmatch_lines(["*worker 'gw0' crashed while running*test_second[[]ben[]]*"])
     assert (document["partial"], document["pending"]) == (True, ["ben", "cid"])
     ann, ben, cid = document["submissions"]
