@@ -147,7 +147,7 @@ class Emulated:
         self.failure: str | None = None
 
     def run(self) -> Sample:
-        from pytest_sagemaker_lab.emulator import transform_job
+        from pytest_sagemaker_lab.emulator import moto_hooks
 
         name = f"bench-{os.getpid()}-{next(self._names)}"
         cpu_started = time.process_time()
@@ -169,7 +169,7 @@ class Emulated:
                 break
             self.sleep(self.poll)
         elapsed = Sample(time.perf_counter() - started, time.process_time() - cpu_started)
-        transform_job.wait_for_jobs()  # let the job's thread end before the next run (not timed)
+        moto_hooks.wait_for_jobs()  # let the job's thread end before the next run (not timed)
         if described["TransformJobStatus"] != "Completed":
             self.failure = (f"job {name} ended {described['TransformJobStatus']}: "
                             f"{described.get('FailureReason', '(no FailureReason)')}")
@@ -190,8 +190,8 @@ class Emulated:
         values = np.array([float(line) for line in lines])
         if not np.allclose(values, self.expected, rtol=1e-6, atol=1e-7):
             worst = int(np.argmax(np.abs(values - self.expected)))
-            self.failure = (f"job {name}: line {worst + 1} of s3://{BUCKET}/{key} is {values[worst]!r}, the direct "
-                            f"prediction {self.expected[worst]!r} (and maybe more differ)")
+            self.failure = (f"job {name}: line {worst + 1} of s3://{BUCKET}/{key} is {float(values[worst])!r}, "
+                            f"the direct prediction {float(self.expected[worst])!r} (and maybe more differ)")
             raise WrongAnswer(self.failure)
 
 
@@ -242,11 +242,11 @@ def main(argv: list[str] | None = None) -> int:
         try:
             paired = alternate(baseline, emulated.run, args.repeat, args.warmup,
                                None if args.quiet else "emulated transform")
-        except WrongAnswer:
-            print(f"emulated transform: FAILED, wrong answer, no measurement: {emulated.failure}")
+        except WrongAnswer as exc:
+            print(f"emulated transform: FAILED, wrong answer, no measurement: {emulated.failure or exc}")
             return 2
-        except RuntimeError:
-            print(f"emulated transform: FAILED, no measurement: {emulated.failure}")
+        except RuntimeError as exc:
+            print(f"emulated transform: FAILED, no measurement: {emulated.failure or exc}")
             return 2
         finally:
             moto_hooks.wait_for_jobs()
