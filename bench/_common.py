@@ -13,6 +13,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -234,3 +235,25 @@ def parser(description: str, repeat: int) -> argparse.ArgumentParser:
 
 def finish(all_ok: bool, check: bool) -> int:
     return 1 if check and not all_ok else 0
+
+
+def time_on_worker(function: Callable[[], object], on_main_thread: bool = False, name: str = "bench-direct") -> Sample:
+    """Time ``function`` on a worker thread, as an emulated job runs its work (or on the main thread)."""
+    if on_main_thread:
+        return time_call(function)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            function()
+        except BaseException as exc:
+            errors.append(exc)
+
+    def on_worker() -> None:
+        thread = threading.Thread(target=worker, name=name)
+        thread.start()
+        thread.join()
+        if errors:
+            raise errors[0]
+
+    return time_call(on_worker)

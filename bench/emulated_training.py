@@ -19,7 +19,6 @@ import itertools
 import os
 import sys
 import tempfile
-import threading
 import time
 import tracemalloc
 import warnings
@@ -27,7 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import Sample, alternate, cpu_line, fake_aws_env, finish, parser, time_call, verdict
+from _common import Sample, alternate, cpu_line, fake_aws_env, finish, parser, time_on_worker, verdict
 
 TARGET = 1.3
 FEATURES = 20
@@ -68,24 +67,7 @@ def direct(csv_path: Path, on_main_thread: bool = False) -> Sample:
         # verbose_eval=False keeps the 42 eval lines off the report; the eval itself still runs.
         xgboost.train(PARAMS, dtrain, num_boost_round=NUM_ROUND, evals=[(dtrain, "train")], verbose_eval=False)
 
-    if on_main_thread:
-        return time_call(load_and_train)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            load_and_train()
-        except BaseException as exc:
-            errors.append(exc)
-
-    def on_worker() -> None:
-        thread = threading.Thread(target=worker, name="bench-direct-train")
-        thread.start()
-        thread.join()
-        if errors:
-            raise errors[0]
-
-    return time_call(on_worker)
+    return time_on_worker(load_and_train, on_main_thread, "bench-direct-train")
 
 
 class Emulated:

@@ -26,12 +26,11 @@ import pickle
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from _common import REPO_ROOT, Sample, alternate, cpu_line, fake_aws_env, finish, parser, time_call, verdict
+from _common import REPO_ROOT, Sample, alternate, cpu_line, fake_aws_env, finish, parser, time_on_worker, verdict
 
 TARGET = 1.3
 FEATURES = 8  # Lab 4.1's
@@ -111,24 +110,7 @@ def direct(csv_path: Path, booster: Any, results: list[Any], on_main_thread: boo
         matrix = np.loadtxt(io.BytesIO(csv_path.read_bytes()), delimiter=",", ndmin=2)
         results.append(booster.predict(xgboost.DMatrix(matrix)))
 
-    if on_main_thread:
-        return time_call(read_and_predict)
-    errors: list[BaseException] = []
-
-    def worker() -> None:
-        try:
-            read_and_predict()
-        except BaseException as exc:
-            errors.append(exc)
-
-    def on_worker() -> None:
-        thread = threading.Thread(target=worker, name="bench-direct-predict")
-        thread.start()
-        thread.join()
-        if errors:
-            raise errors[0]
-
-    return time_call(on_worker)
+    return time_on_worker(read_and_predict, on_main_thread, "bench-direct-predict")
 
 
 class Emulated:
