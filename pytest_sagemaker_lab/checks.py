@@ -11,12 +11,13 @@ import io
 import re
 import tarfile
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .grading.probes import PROBE_THREADS, openmp_fix
-from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, fail
+from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, StageFailure, combined, fail
 from .spec import ChannelSpec, LabSpec
 
 MODEL_MEMBER = "xgboost-model"
@@ -169,20 +170,37 @@ def require_job(job: dict[str, Any] | None, spec: LabSpec) -> dict[str, Any]:
 
 # -- estimator_config_valid ------------------------------------------------------------------------
 def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, region: str) -> None:
-    """The job as submitted matches the lab: image, hyperparameters, instance, output path, channels."""
-    _check_image(job["AlgorithmSpecification"]["TrainingImage"], spec, region)
-    _check_hyperparameters(job.get("HyperParameters") or {}, spec)
-    resources = job["ResourceConfig"]
+    """The job as submitted matches the lab: image, hyperparameters, instance, output path, channels.
+    Every difference is reported at once (one per part of the job), each with its fix."""
+    found: list[StageFailure] = []
+
+    def check(part: Callable[[], None]) -> None:
+        try:
+            part()
+        except StageFailure as failure:
+            found.append(failure)
+
+    check(lambda: _check_image(job["AlgorithmSpecification"]["TrainingImage"], spec, region))
+    found.extend(_hyperparameter_differences(job.get("HyperParameters") or {}, spec))
+    check(lambda: _check_resources(job["ResourceConfig"], spec))
+    check(lambda: _check_output(job["OutputDataConfig"]["S3OutputPath"], spec, bucket, prefix))
+    check(lambda: _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix))
+    if found:
+        raise combined(found)
+
+
+def _check_resources(resources: dict[str, Any], spec: LabSpec) -> None:
     if resources["InstanceType"] != spec.instance_type or resources["InstanceCount"] != spec.instance_count:
         raise fail("instance_type_wrong", f"instance {resources['InstanceType']} x{resources['InstanceCount']}",
                    actual=resources["InstanceType"], count=resources["InstanceCount"],
                    expected=spec.instance_type)
+
+
+def _check_output(actual_output: str, spec: LabSpec, bucket: str, prefix: str) -> None:
     expected_output = spec.output_uri(bucket, prefix)
-    actual_output = job["OutputDataConfig"]["S3OutputPath"]
     if actual_output.rstrip("/") != expected_output.rstrip("/"):
         raise fail("output_path_wrong", f"S3OutputPath is {actual_output}", actual=actual_output,
                    expected=expected_output)
-    _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix)
 
 
 def _check_image(image_uri: str, spec: LabSpec, region: str) -> None:
@@ -222,25 +240,30 @@ def known_image_account(region: str) -> str | None:
     return None
 
 
-def _check_hyperparameters(actual: dict[str, str], spec: LabSpec) -> None:
+def _hyperparameter_differences(actual: dict[str, str], spec: LabSpec) -> list[StageFailure]:
+    """What the container would reject, then every value that is not one the lab accepts."""
     from .emulator.errors import UserError
     from .emulator.xgboost_hyperparameters import validate_hyperparameters
 
+    found = []
     try:
         validate_hyperparameters(spec.version, actual)
     except UserError as exc:
         unknown = re.match(r"Extraneous hyperparameter found: (\S+)", exc.message)
         advice = HYPERPARAMETER_ADVICE.get(unknown.group(1) if unknown else "", DEFAULT_ADVICE)
-        raise fail("hyperparameter_invalid", f"the XGBoost {spec.version} container rejects the "
-                   f"hyperparameters: {exc.message}", version=spec.version, error=exc.message,
-                   advice=advice[0], advice_zh=advice[1]) from None
+        found.append(fail("hyperparameter_invalid", f"the XGBoost {spec.version} container rejects the "
+                          f"hyperparameters: {exc.message}", version=spec.version, error=exc.message,
+                          advice=advice[0], advice_zh=advice[1]))
     for name, expected in spec.hyperparameters.items():
+        accepted = spec.accepted_values(name)
+        wanted = " or ".join(repr(value) for value in accepted)
         if name not in actual:
-            raise fail("hyperparameter_missing", f"hyperparameter {name} is not set", name=name,
-                       expected=expected)
-        if not _same_value(actual[name], expected):
-            raise fail("hyperparameter_mismatch", f"hyperparameter {name} is {actual[name]!r}, the lab "
-                       f"expects {expected!r}", name=name, actual=actual[name], expected=expected)
+            found.append(fail("hyperparameter_missing", f"hyperparameter {name} is not set", name=name,
+                              expected=expected))
+        elif not any(_same_value(actual[name], value) for value in accepted):
+            found.append(fail("hyperparameter_mismatch", f"hyperparameter {name} is {actual[name]!r}, the lab "
+                              f"expects {wanted}", name=name, actual=actual[name], expected=" or ".join(accepted)))
+    return found
 
 
 def _same_value(actual: str, expected: str) -> bool:

@@ -192,5 +192,15 @@ def _rebuild_failure(key: str, message: str, hint: dict[str, str]) -> StageFailu
     return failure
 
 
+def combined(failures: list[StageFailure]) -> StageFailure:
+    """One verdict for several differences found at once: each message and each hint, in order."""
+    if len(failures) == 1:
+        return failures[0]
+    message = "; ".join(failure.message for failure in failures)
+    hint = {language: "\n".join(f"{number}. {failure.hint[language]}" for number, failure in enumerate(failures, 1))
+            for language in ("en", "zh-TW")}
+    return _rebuild_failure(failures[0].key, f"{len(failures)} differences: {message}", hint)
+
+
 def fail(hint_id: str, message: str, /, **fields: Any) -> StageFailure:
     return StageFailure(hint_id, message, **fields)

@@ -62,6 +62,12 @@ class LabSpec:
     # Lab-specific tables the lab's own stages read ([transform], [tuning], ...), as written.
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     hints: dict[str, Hint] = field(default_factory=dict)  # [hints.<id>]: this lab's own hint texts
+    # A hyperparameter the lab lets the learner choose among (`eval_metric = ["logloss", "error"]`): every
+    # value it accepts; ``hyperparameters`` holds the first, the reference's.
+    accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def accepted_values(self, name: str) -> tuple[str, ...]:
+        return self.accepted.get(name) or (self.hyperparameters[name],)
 
     @property
     def trains(self) -> bool:
@@ -150,6 +156,10 @@ def load_spec(directory: Path) -> LabSpec:
         ChannelSpec(_require(c, "name", path), _require(c, "key", path), c.get("content_type", "text/csv"))
         for c in _require(raw, "channels", path, list)
     )
+    hyperparameters = _require(raw, "hyperparameters", path, dict)
+    for name, value in hyperparameters.items():
+        if isinstance(value, list) and not value:
+            raise SpecError(f"{path}: hyperparameter {name!r} lists no accepted value")
     pattern = _require(training, "job_name_pattern", path)
     try:
         job_name_pattern = re.compile(pattern)
@@ -163,7 +173,8 @@ def load_spec(directory: Path) -> LabSpec:
         output_path=_require(training, "output_path", path),
         job_name_prefix=_require(training, "job_name_prefix", path),
         job_name_pattern=job_name_pattern,
-        hyperparameters={k: str(v) for k, v in _require(raw, "hyperparameters", path, dict).items()},
+        hyperparameters={k: str(v[0] if isinstance(v, list) else v) for k, v in hyperparameters.items()},
+        accepted={k: tuple(str(item) for item in v) for k, v in hyperparameters.items() if isinstance(v, list)},
         channels=channels,
         **common,
     )

@@ -14,7 +14,7 @@ from pytest_sagemaker_lab.drivers import run_percent_file
 from pytest_sagemaker_lab.fixtures import solution_variant
 from pytest_sagemaker_lab.spec import load_spec
 
-from .conftest import LAB41, stages_of
+from .conftest import LAB41, needs_sdk2, stages_of
 
 STAGE_IDS = ["libomp_present", "xgboost_importable", "sagemaker_sdk_compatible", "s3_objects_reachable",
              "estimator_config_valid", "fit_completes", "model_artifact_present"]
@@ -201,3 +201,22 @@ def test_a_failed_job_says_which_files_each_channel_received(lab_copy, outcomes)
     message = stages_of(report)["fit_completes"]["message"]
     assert message.endswith(" (its channels received train: train-pass1.csv; validation: validate-pass1.csv, -wide)")
     assert "(25 vs. 8)" in message
+
+
+@needs_sdk2
+def test_the_courses_original_notebook_is_told_every_difference_at_once(lab_copy):
+    """The course's original (XGBoost 1.0-1, silent, a channel named validate) gets one verdict that lists
+    each difference with its fix, instead of one at a time across three runs."""
+    lab_copy.edit("solution_sdk2.py", 'retrieve("xgboost", region, "1.2-2")', 'retrieve("xgboost", region, "1.0-1")')
+    lab_copy.edit("solution_sdk2.py", '"seed": "42",', '"seed": "42",\n    "silent": "0",')
+    lab_copy.edit("solution_sdk2.py", '"validation": ', '"validate": ')
+    _, report = lab_copy.run()
+    config = stages_of(report)["estimator_config_valid"]
+    assert config["outcome"] == "failed"
+    assert config["message"].startswith("3 differences: the image is XGBoost 1.0-1, the lab uses 1.2-2; ")
+    assert "the XGBoost 1.2-2 container rejects the hyperparameters: Extraneous hyperparameter found: silent" \
+        in config["message"]
+    assert config["message"].endswith("the job has an unexpected channel 'validate'")
+    for language, fix in (("en", "verbosity"), ("zh-TW", "verbosity")):
+        lines = config["hint"][language].splitlines()
+        assert [line[:3] for line in lines] == ["1. ", "2. ", "3. "] and fix in lines[1]
