@@ -161,10 +161,17 @@ def find_job(sagemaker: Any, spec: LabSpec) -> dict[str, Any] | None:
     return sagemaker.describe_training_job(TrainingJobName=newest["TrainingJobName"])
 
 
-def require_job(job: dict[str, Any] | None, spec: LabSpec) -> dict[str, Any]:
+def require_job(job: dict[str, Any] | None, spec: LabSpec, run: Any = None) -> dict[str, Any]:
+    """The job, or the stage's failure: when the code stopped at a cell that raised, that cell is the
+    cause (the fit cell may be there, never reached), and the verdict says so."""
     if job is None:
-        raise spec.fail("job_missing", f"no training job whose name starts with {spec.job_name_prefix}",
-                        prefix=spec.job_name_prefix)
+        message = f"no training job whose name starts with {spec.job_name_prefix}"
+        error = getattr(run, "error", None)
+        cell = getattr(run, "failed_cell", None)
+        if error and cell:
+            raise fail("job_missing_after_error", f"{message}: {error}, and no cell after it ran", cell=cell,
+                       error=error, prefix=spec.job_name_prefix)
+        raise spec.fail("job_missing", message, prefix=spec.job_name_prefix)
     return job
 
 

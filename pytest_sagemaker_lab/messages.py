@@ -86,6 +86,11 @@ HINTS: dict[str, Hint] = {
     "job_missing": Hint(
         "No training job named {prefix}<timestamp> was found. Run the cell that trains the model (its fit).",
         "找不到名為 {prefix}<時間戳記> 的訓練工作。請執行訓練模型（呼叫 fit）的儲存格。"),
+    "job_missing_after_error": Hint(
+        "Cell {cell} stopped the notebook ({error}), so the cells after it, the one that trains included, "
+        "never ran. Fix cell {cell} first, then run the notebook from the top.",
+        "第 {cell} 個儲存格讓筆記本停止（{error}），之後的儲存格（包括訓練的那一格）都沒有執行。"
+        "請先修正第 {cell} 個儲存格，再從頭執行筆記本。"),
     "job_name_pattern": Hint(
         "The job is named {name}, which does not match the lab's naming ({pattern}). Name it as the lab's "
         "instructions say.",

@@ -69,7 +69,9 @@ CORPUS = {
     "no_xgboost_import": ([("import xgboost as xgb\n\nprint(xgb.__version__)", "pass")], (F, S, P, P, P, P, P),
                           {"libomp_present": "never imports xgboost"}, None),
     "crash": ([('container = retrieve("xgboost", region, "1.2-2")', 'container = 1 / 0')], (P, P, P, P, F, F, S),
-              {}, "cell 4 raised ZeroDivisionError: division by zero"),
+              {"fit_completes": "no training job whose name starts with xgb-pass1-: cell 4 raised ZeroDivisionError: "
+                                "division by zero, and no cell after it ran"},
+              "cell 4 raised ZeroDivisionError: division by zero"),
 }
 
 

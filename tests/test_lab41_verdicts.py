@@ -115,8 +115,12 @@ def test_a_crashing_cell_is_reported_as_the_submission_error(lab_copy):
     _, report = lab_copy.run()
     submission = report["submissions"][0]
     assert submission["error"] == f"{lab_copy.solution}, cell 4 raised NameError: name 'retreive' is not defined"
-    assert stages_of(report)["estimator_config_valid"]["message"] == (
-        "no training job whose name starts with xgb-pass1-")
+    # The fit cell is there but never ran: the verdict names the cell that stopped the notebook.
+    config = stages_of(report)["estimator_config_valid"]
+    assert config["message"] == (f"no training job whose name starts with xgb-pass1-: {submission['error']}, and no "
+                                 "cell after it ran")
+    assert config["hint"]["en"].startswith("Cell 4 stopped the notebook (")
+    assert "Fix cell 4 first" in config["hint"]["en"] and "請先修正第 4 個儲存格" in config["hint"]["zh-TW"]
 
 
 def test_artifact_loads_and_counts_the_trees():
@@ -220,3 +224,4 @@ def test_the_courses_original_notebook_is_told_every_difference_at_once(lab_copy
     for language, fix in (("en", "verbosity"), ("zh-TW", "verbosity")):
         lines = config["hint"][language].splitlines()
         assert [line[:3] for line in lines] == ["1. ", "2. ", "3. "] and fix in lines[1]
+

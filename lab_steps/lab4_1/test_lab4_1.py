@@ -35,7 +35,7 @@ def test_s3_objects_reachable(lab_run, lab_s3, lab_object, lab_evidence):
 
 @stage("estimator_config_valid", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
 def test_estimator_config_valid(lab_run, lab_training_job, lab_spec, lab_world, lab_evidence):
-    job = checks.require_job(lab_training_job, lab_spec)
+    job = checks.require_job(lab_training_job, lab_spec, lab_run)
     bucket, prefix = checks.location_of(lab_run)
     checks.check_config(job, lab_spec, bucket, prefix, lab_world.region)
     lab_evidence.append(f"{job['TrainingJobName']}: XGBoost {lab_spec.version}, "
@@ -43,8 +43,8 @@ def test_estimator_config_valid(lab_run, lab_training_job, lab_spec, lab_world, 
 
 
 @stage("fit_completes", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
-def test_fit_completes(lab_training_job, lab_spec, lab_logs, lab_s3, lab_evidence):
-    job = checks.require_job(lab_training_job, lab_spec)
+def test_fit_completes(lab_run, lab_training_job, lab_spec, lab_logs, lab_s3, lab_evidence):
+    job = checks.require_job(lab_training_job, lab_spec, lab_run)
     lab_evidence.append(checks.check_completed(job, lab_spec, lab_logs, lab_s3))
 
 
