@@ -22,6 +22,20 @@ _threads: weakref.WeakKeyDictionary[threading.Thread, Callable[[], None] | None]
 _lock = threading.Lock()
 
 
+class Work:
+    """What a job's run shares: the registered thread it works on (``self._thread = spawn(...)``)."""
+
+    _thread: threading.Thread | None = None
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def done(self) -> bool:
+        return self._thread is not None and not self._thread.is_alive()
+
+
 def spawn(name: str, work: Callable[[], None], stop: Callable[[], None] | None = None) -> threading.Thread:
     """Run ``work`` on a registered daemon thread; SDK polls are woken when it returns or raises.
     ``stop`` asks the work to end early (StopTrainingJob's way), when its world ends."""

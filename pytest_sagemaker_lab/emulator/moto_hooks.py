@@ -146,21 +146,28 @@ def _create_training_job(self) -> Any:
     return ActionResult({"TrainingJobArn": job.arn})
 
 
-def _stop_training_job(self) -> Any:
+def stop_job(backend: Any, jobs: dict[str, Any], name: str, kind: str, status: str) -> Any:
+    """Stop<Kind>Job: the job's run is asked to stop, or the service's error for a job that is not
+    there or not running. ``kind`` is "training job" or "transform job"; ``status`` the job's status
+    attribute (inferred for transform jobs: worded as StopTrainingJob words it)."""
     from moto.core.responses import ActionResult
 
-    name = self._get_param("TrainingJobName")
-    backend = self.sagemaker_backend
-    job = backend.training_jobs.get(name)
+    job = jobs.get(name)
     if job is None:
-        arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:training-job/{name}"
-        raise _validation_error(f"Could not find training job '{arn}'.")
+        arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:{kind.replace(' ', '-')}/{name}"
+        raise _validation_error(f"Could not find {kind} '{arn}'.")
     run = getattr(job, "_lab_run", None)
-    if run is None or job.training_job_status not in ("InProgress", "Stopping"):
-        raise _validation_error(
-            f"The request was rejected because the training job is in status {job.training_job_status}.")
+    current = getattr(job, status)
+    if run is None or current not in ("InProgress", "Stopping"):
+        raise _validation_error(f"The request was rejected because the {kind} is in status {current}.")
     run.stop()
     return ActionResult({})
+
+
+def _stop_training_job(self) -> Any:
+    backend = self.sagemaker_backend
+    return stop_job(backend, backend.training_jobs, self._get_param("TrainingJobName"), "training job",
+                    "training_job_status")
 
 
 def _simulate_principal_policy(self) -> Any:

@@ -50,7 +50,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-class JobRun:
+class JobRun(lifecycle.Work):
     """Runs one job. ``request`` holds the CreateTrainingJob fields moto does not keep."""
 
     def __init__(self, job: Any, account_id: str, region: str, request: dict[str, Any]) -> None:
@@ -60,7 +60,6 @@ class JobRun:
         self.request = request
         self._stop = threading.Event()
         self._stop_reason = "Stopped"
-        self._thread: threading.Thread | None = None
         self.log_stream = f"{job.training_job_name}/algo-1-{int(time.time())}"
         self._max_runtime = float((job.stopping_condition or {}).get("MaxRuntimeInSeconds") or 86400)
         self._started = time.monotonic()
@@ -86,14 +85,6 @@ class JobRun:
         self._stop_reason = reason
         self.job.training_job_status = "Stopping"
         self._stop.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def done(self) -> bool:
-        return self._thread is not None and not self._thread.is_alive()
 
     def _should_stop(self) -> bool:
         if not self._stop.is_set() and time.monotonic() - self._started > self._max_runtime:

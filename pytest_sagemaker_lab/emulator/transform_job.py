@@ -119,7 +119,7 @@ def check_transform_request(backend: Any, params: dict[str, Any]) -> None:
         raise _not_emulated("DataProcessing (input_filter, output_filter, join_source)")
 
 
-class TransformRun:
+class TransformRun(lifecycle.Work):
     """Runs one transform job."""
 
     def __init__(self, job: Any, account_id: str, region: str) -> None:
@@ -127,7 +127,6 @@ class TransformRun:
         self.account_id = account_id
         self.region = region
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         instance = f"i-{secrets.token_hex(9)[:17]}"  # inferred: the instance's id names the streams
         self.stream = f"{job.transform_job_name}/{instance}-{int(time.time())}"
         self._container_log: list[tuple[int, str]] = []
@@ -146,10 +145,6 @@ class TransformRun:
         if self.job.transform_job_status == "InProgress":
             self.job.transform_job_status = "Stopping"
             self._stop.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _log(self, message: str, data: bool = False) -> None:
         (self._data_log if data else self._container_log).append((int(time.time() * 1000), message))
@@ -350,21 +345,11 @@ def _create_transform_job(original):
 
 
 def _stop_transform_job(self: Any) -> Any:
-    from moto.core.responses import ActionResult
+    from .moto_hooks import stop_job
 
-    name = self._get_param("TransformJobName")
     backend = self.sagemaker_backend
-    job = backend.transform_jobs.get(name)
-    if job is None:
-        arn = f"arn:aws:sagemaker:{backend.region_name}:{backend.account_id}:transform-job/{name}"
-        raise _validation_error(f"Could not find transform job '{arn}'.")
-    run = getattr(job, "_lab_run", None)
-    if run is None or job.transform_job_status not in ("InProgress", "Stopping"):
-        # inferred: as StopTrainingJob words it.
-        raise _validation_error(
-            f"The request was rejected because the transform job is in status {job.transform_job_status}.")
-    run.stop()
-    return ActionResult({})
+    return stop_job(backend, backend.transform_jobs, self._get_param("TransformJobName"), "transform job",
+                    "transform_job_status")
 
 
 _stop_transform_job.lab_emulated = True  # type: ignore[attr-defined]

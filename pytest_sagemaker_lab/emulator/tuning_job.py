@@ -379,7 +379,7 @@ class Child:
         return self.status in ("Completed", "Failed", "Stopped")
 
 
-class TuningRun:
+class TuningRun(lifecycle.Work):
     """Runs one tuning job's children on a thread and writes its state onto moto's job."""
 
     def __init__(self, backend: Any, tuning_job: Any, plan: TuningPlan) -> None:
@@ -394,7 +394,6 @@ class TuningRun:
         self._lock = threading.RLock()
         self._pattern = _objective_pattern(plan.metric)
         self._suffixes = random.Random(f"{self.name}/names")
-        self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
@@ -409,14 +408,6 @@ class TuningRun:
             self.status = "Stopping"
         self._stop.set()
         self.publish()
-
-    def join(self, timeout: float | None = None) -> None:
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    @property
-    def done(self) -> bool:
-        return self._thread is not None and not self._thread.is_alive()
 
     def _run(self) -> None:
         try:

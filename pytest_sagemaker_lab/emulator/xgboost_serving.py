@@ -44,14 +44,6 @@ class Response:
     body: bytes
     content_type: str = "text/csv"
 
-    @property
-    def ok(self) -> bool:
-        return self.status == 200
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
 
 @dataclass
 class LoadedModel:
