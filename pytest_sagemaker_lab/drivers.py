@@ -94,6 +94,7 @@ class LabRun:
     source: Path | None = None  # the code the driver ran, None when it ran nothing
     error: str | None = None
     failed_cell: int | None = None
+    failed_source: str = ""  # that cell's code, as the learner wrote it (for their feedback)
     output: str = ""
     namespace: dict = field(default_factory=dict, repr=False)
     evidence: dict | None = None  # taken inside the learner's process after the run (submissions)
@@ -118,6 +119,7 @@ def run_percent_file(name: str, path: Path, world: World, interrupted: Any = Non
                 if isinstance(exc, KeyboardInterrupt):
                     raise
                 run.failed_cell = cell.number
+                run.failed_source = cell.source
                 run.error = f"{label} raised {type(exc).__name__}: {exc}"
                 run.output = stdout.getvalue() + "".join(traceback.format_exception(exc))
                 break

@@ -288,7 +288,13 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
     except Exception as exc:  # said by the stages that needed it
         evidence["error"] = f"{type(exc).__name__}: {exc}"
     return LabRun(name=submission.name, world=world, source=submission.path, error=run.error,
-                  failed_cell=run.failed_cell, output=run.log, evidence=evidence, executed=run.executed)
+                  failed_cell=run.failed_cell, failed_source=_cell_source(run.code, run.failed_cell),
+                  output=run.log, evidence=evidence, executed=run.executed)
+
+
+def _cell_source(code: list[str], number: int | None) -> str:
+    """The code of the learner's code cell ``number`` (1-based, as they count), or ""."""
+    return code[number - 1] if number and 0 < number <= len(code) else ""
 
 
 def _resolved_credentials(world) -> dict[str, str]:

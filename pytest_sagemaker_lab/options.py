@@ -117,6 +117,26 @@ OPTIONS: tuple[Option, ...] = (
            "(default: 1024)", default=1024.0, kind="float", metavar="KIB"),
     Option("--lab-kill-grace", "seconds between the interrupt at a submission's deadline and the kill of its "
            "sandbox (default: 5)", default=5.0, kind="float", metavar="SECONDS"),
+    # Grading a course (issue 13).
+    Option("--lab-kernel", "the Jupyter kernelspec submissions run in: the course's environment (default: the "
+           "grader's own interpreter, kernelspec python3)", metavar="NAME"),
+    Option("--lab-kernel-check", "report what the kernel (--lab-kernel, or the default) lacks for each lab "
+           "collected, then stop without grading", default=False, kind="bool"),
+    Option("--lab-feedback", "write one feedback page per submission (HTML and Markdown) into this folder",
+           metavar="DIR"),
+    Option("--lab-roster", "a CSV mapping submission names to student ids and names (columns submission, "
+           "student_id, name; optional email, sis_user_id, sis_login_id, section, username)", metavar="PATH"),
+    Option("--lab-export", "gradebook formats written beside --lab-report, comma-separated: canvas, moodle, "
+           "gradescope, classroom", metavar="FORMATS"),
+    Option("--lab-assignment", "the assignment's name in the LMS exports (default: the lab's title)",
+           metavar="NAME"),
+    Option("--lab-shard", "grade part K of N of the submissions (1-based), whole submissions only",
+           metavar="K/N"),
+    Option("--lab-similarity", "flag pairs of submissions whose own code is at least this alike, 0 to 1, in "
+           "the class summary; off to skip (default: 0.8)", default="0.8", metavar="FRACTION|off"),
+    Option("--lab-progress", "show submissions graded / total and the time left while a class is graded: "
+           "auto (when more than one submission and not -q), on or off", default="auto",
+           choices=("auto", "on", "off"), metavar="auto|on|off"),
 )
 
 BY_INI = {option.ini: option for option in OPTIONS}

@@ -167,14 +167,15 @@ def _submission_of(item: pytest.Item) -> Any:
     return callspec.params.get("lab_submission") if callspec is not None else None
 
 
-def _lab_id(item: pytest.Item) -> str:
+def _lab_spec(item: pytest.Item) -> Any:
+    """The spec of the lab ``item`` belongs to, or None (a stage outside any lab folder)."""
     from .spec import SpecError, find_spec_dir, load_spec
 
     directory = find_spec_dir(Path(item.path).parent)
     try:
-        return load_spec(directory).id if directory else str(item.path.parent.name)
+        return load_spec(directory) if directory else None
     except SpecError:
-        return str(item.path.parent.name)
+        return None
 
 
 @pytest.hookimpl(trylast=True)
@@ -275,8 +276,16 @@ def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInf
     run = item.funcargs.get("lab_run") if hasattr(item, "funcargs") else None
     # The runners redact a learner's output already; a check may still quote a secret it was given.
     redact = redactor(item.config)
+    spec = _lab_spec(item)
+    title = spec.titles.get(stage.id) if spec is not None else None
+    cell = None
+    if run is not None and getattr(run, "failed_cell", None) and run.error:
+        cell = {"number": run.failed_cell, "source": getattr(run, "failed_source", ""), "error": run.error}
     return {
-        "lab": _lab_id(item),
+        "lab": spec.id if spec is not None else str(item.path.parent.name),
+        "lab_title": {"en": spec.title, "zh-TW": spec.title_zh} if spec is not None else None,
+        "title": title.render() if title is not None else None,
+        "cell": redact(cell),
         "submission": submission.name if submission else "",
         "submission_index": submission.index if submission else 0,
         "stage": stage.id,

@@ -54,6 +54,9 @@ class StageResult:
     detail: str = ""  # for authors: the traceback or the skip's location
     run_error: str | None = None
     completes_submission: bool = False  # the last of its submission's stage items in its process
+    title: dict[str, str] | None = None  # what the stage checks, in both languages (lab.toml [titles])
+    lab_title: dict[str, str] | None = None
+    cell: dict[str, Any] | None = None  # the learner's cell that raised: number, source, error
 
     @classmethod
     def from_payload(cls, payload: dict[str, Any]) -> StageResult:
@@ -99,22 +102,29 @@ class Gradebook:
     def submissions(self, lab: str) -> list[dict[str, Any]]:
         by_submission: dict[tuple[int, str], dict[str, list[StageResult]]] = {key: {} for key in self._roster(lab)}
         lab_stages: dict[str, tuple[int, float]] = {}  # every stage any submission has: its rank and points
+        titles: dict[str, dict[str, str] | None] = {}
         for result in self.results:
             if result.lab == lab:
                 by_submission[(result.submission_index, result.submission)].setdefault(result.stage, []).append(result)
                 lab_stages.setdefault(result.stage, (result.rank, result.max_points))
-        return [self._submission(name, stages, lab_stages) for (_, name), stages in by_submission.items()]
+                titles.setdefault(result.stage, result.title)
+        return [self._submission(name, stages, lab_stages, titles) for (_, name), stages in by_submission.items()]
+
+    def lab_title(self, lab: str) -> dict[str, str] | None:
+        return next((result.lab_title for result in self.results if result.lab == lab and result.lab_title), None)
 
     @staticmethod
-    def _submission(name: str, stages: dict[str, list[StageResult]],
-                    lab_stages: dict[str, tuple[int, float]]) -> dict[str, Any]:
+    def _submission(name: str, stages: dict[str, list[StageResult]], lab_stages: dict[str, tuple[int, float]],
+                    titles: dict[str, dict[str, str] | None]) -> dict[str, Any]:
         rows = []
         error = None if stages else NOT_GRADED_SUBMISSION
+        cell = None
         for stage_id, (_, lab_max_points) in sorted(lab_stages.items(), key=lambda pair: pair[1][0]):
             results = stages.get(stage_id)
             if not results:  # another submission has this stage: this one's grading stopped before it
-                rows.append({"id": stage_id, "outcome": OUTCOME_FAILED, "points": 0, "max_points": lab_max_points,
-                             "message": NOT_GRADED, "hint": NOT_GRADED_HINT.render(), "detail": ""})
+                rows.append({"id": stage_id, "title": titles.get(stage_id), "outcome": OUTCOME_FAILED, "points": 0,
+                             "max_points": lab_max_points, "message": NOT_GRADED, "hint": NOT_GRADED_HINT.render(),
+                             "detail": ""})
                 continue
             outcome = worst([result.outcome for result in results])
             chosen = [result for result in results if result.outcome == outcome]
@@ -122,6 +132,7 @@ class Gradebook:
             max_points = results[0].max_points
             rows.append({
                 "id": stage_id,
+                "title": titles.get(stage_id),
                 "outcome": outcome,
                 "points": max_points if outcome == OUTCOME_PASSED else 0,
                 "max_points": max_points,
@@ -130,11 +141,13 @@ class Gradebook:
                 "detail": "\n".join(result.detail for result in chosen if result.detail),
             })
             error = error or next((result.run_error for result in results if result.run_error), None)
+            cell = cell or next((result.cell for result in results if result.cell), None)
         return {
             "name": name,
             "score": sum(row["points"] for row in rows),
             "max_score": sum(row["max_points"] for row in rows),
             "error": error,
+            "cell": cell,
             "stages": rows,
         }
 
@@ -147,8 +160,8 @@ class Gradebook:
                 for row in submission["stages"]:
                     row.pop("detail", None)
         pending = self.pending(lab)
-        return {"lab": lab, "mode": mode, "isolation": self.isolation, "partial": partial or bool(pending),
-                "pending": pending, "submissions": submissions}
+        return {"lab": lab, "title": self.lab_title(lab), "mode": mode, "isolation": self.isolation,
+                "partial": partial or bool(pending), "pending": pending, "submissions": submissions}
 
     def write_csv(self, path: Path, mode: str, isolated_column: bool = False) -> None:
         """The gradebook: one row per submission, its score, and the points of each stage; with

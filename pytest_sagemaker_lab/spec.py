@@ -62,6 +62,7 @@ class LabSpec:
     # Lab-specific tables the lab's own stages read ([transform], [tuning], ...), as written.
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     hints: dict[str, Hint] = field(default_factory=dict)  # [hints.<id>]: this lab's own hint texts
+    titles: dict[str, Hint] = field(default_factory=dict)  # [titles.<stage id>]: what each stage checks, in words
     # A hyperparameter the lab lets the learner choose among (`eval_metric = ["logloss", "error"]`): every
     # value it accepts; ``hyperparameters`` holds the first, the reference's.
     accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -133,7 +134,12 @@ def load_spec(directory: Path) -> LabSpec:
         if not isinstance(texts, dict):
             raise SpecError(f"{path}: [hints.{hint_id}] must be a table with en and zh_tw")
         hints[hint_id] = Hint(_require(texts, "en", path), _require(texts, "zh_tw", path))
-    known = {"lab", "training", "hyperparameters", "channels", "solutions", "world", "hints"}
+    titles = {}
+    for stage_id, texts in raw.get("titles", {}).items():
+        if not isinstance(texts, dict):
+            raise SpecError(f"{path}: [titles.{stage_id}] must be a table with en and zh_tw")
+        titles[stage_id] = Hint(_require(texts, "en", path), _require(texts, "zh_tw", path))
+    known = {"lab", "training", "hyperparameters", "channels", "solutions", "world", "hints", "titles"}
     common = dict(
         id=_require(lab, "id", path),
         title=_require(lab, "title", path),
@@ -146,6 +152,7 @@ def load_spec(directory: Path) -> LabSpec:
         after=after,
         tables={name: table for name, table in raw.items() if name not in known and isinstance(table, dict)},
         hints=hints,
+        titles=titles,
     )
     if training is None:  # a lab that is not a training job of its own (it evaluates, transforms, tunes)
         return LabSpec(framework="", version="", instance_type="", instance_count=0, output_path="",
