@@ -17,6 +17,7 @@ from .grading.submissions import submissions_for
 from .report import PROPERTY, Gradebook, StageResult
 from .stages import StageBook, StageKey
 from .state import (
+    CLASS_KEY,
     EVIDENCE_KEY,
     GRADEBOOK_KEY,
     IDENTITY_KEY,
@@ -49,12 +50,48 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("filterwarnings",
                             r"ignore:Exception\(NotEmulated\) with code NotEmulatedOffline:UserWarning")
     settings = config.stash[SETTINGS_KEY] = options.resolve(config)
-    config.stash[SUBMISSIONS_KEY] = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
+    everyone = submissions_for(settings["lab_submission"], settings["lab_verify_only"])
+    config.stash[CLASS_KEY] = everyone
+    config.stash[SUBMISSIONS_KEY] = everyone
+    if settings["lab_shard"]:
+        from .grading.shards import select
+
+        config.stash[SUBMISSIONS_KEY] = select(everyone, settings["lab_shard"])
+    _check_output_options(settings)
     config.stash[SANDBOX_KEY] = _isolation(settings)
     config.stash[STAGEBOOK_KEY] = StageBook()
     config.stash[GRADEBOOK_KEY] = Gradebook()
     config.pluginmanager.register(_ReportCollector(config), "sagemaker_lab_report")
+    if not hasattr(config, "workerinput"):
+        from .progress import wanted
+
+        if wanted(config):
+            from .progress import Progress
+
+            config.pluginmanager.register(Progress(config), "sagemaker_lab_progress")
     _keep_labs_together_under_xdist(config)
+
+
+def _check_output_options(settings: options.Settings) -> None:
+    """Mistakes in the output options are usage errors now, not a lost gradebook at the end of a class."""
+    from .outputs import parse_exports
+
+    try:
+        exports = parse_exports(settings["lab_export"])
+    except ValueError as exc:
+        raise options.OptionError(f"pytest-sagemaker-lab: --lab-export: {exc}") from None
+    if exports and not settings["lab_report"]:
+        raise options.OptionError("pytest-sagemaker-lab: --lab-export writes beside the report: give --lab-report "
+                                  "PATH too")
+    similarity = str(settings["lab_similarity"]).strip().lower()
+    if similarity != "off":
+        try:
+            value = float(similarity)
+        except ValueError:
+            value = -1.0
+        if not 0 <= value <= 1:
+            raise options.OptionError(f"pytest-sagemaker-lab: --lab-similarity must be a fraction from 0 to 1 or "
+                                      f"off, got {settings['lab_similarity']!r}")
 
 
 def _isolation(settings: options.Settings) -> str:
@@ -320,6 +357,44 @@ class _ReportCollector:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int | pytest.ExitCode) -> None:
         self.stopped = exitstatus == pytest.ExitCode.INTERRUPTED or bool(session.shouldstop or session.shouldfail)
         self.write(partial=self.stopped)
+        self.write_outputs()
+
+    def write_outputs(self) -> None:
+        """The class summary, the exports and the feedback pages: once, from the final gradebook."""
+        gradebook = self.config.stash[GRADEBOOK_KEY]
+        settings = self.config.stash[SETTINGS_KEY]
+        if not gradebook.results or hasattr(self.config, "workerinput"):
+            return
+        if not (settings["lab_report"] or settings["lab_feedback"]):
+            return
+        from .outputs import write_outputs
+
+        self.output_lines = write_outputs(gradebook.document(settings.mode, partial=self.stopped),
+                                          self.output_plan())
+
+    def output_plan(self) -> Any:
+        from .outputs import OutputPlan, parse_exports
+
+        settings = self.config.stash[SETTINGS_KEY]
+        threshold = None if str(settings["lab_similarity"]).lower() == "off" else float(settings["lab_similarity"])
+        lab_dirs = {spec.id: spec.directory
+                    for spec in _labs_in_args(self.config, Path(self.config.invocation_params.dir))}
+        return OutputPlan(
+            report=self.report_path() if settings["lab_report"] else None,
+            roster=self._path(settings["lab_roster"]),
+            exports=parse_exports(settings["lab_export"]),
+            assignment=settings["lab_assignment"],
+            feedback=self._path(settings["lab_feedback"]),
+            similarity=threshold if settings["lab_submission"] else None,
+            submissions=tuple(s.path for s in self.config.stash[SUBMISSIONS_KEY] if s.path is not None),
+            lab_dirs=lab_dirs,
+        )
+
+    def _path(self, value: str | None) -> Path | None:
+        if not value:
+            return None
+        path = Path(value)
+        return path if path.is_absolute() else Path(self.config.invocation_params.dir) / path
 
     def write(self, partial: bool) -> None:
         gradebook = self.config.stash[GRADEBOOK_KEY]
@@ -373,3 +448,5 @@ class _ReportCollector:
         if settings["lab_report"]:
             path = self.report_path()
             terminalreporter.write_line(f"grade report: {path} and {path.with_suffix('.csv')}")
+        for line in getattr(self, "output_lines", []):
+            terminalreporter.write_line(line)
