@@ -368,6 +368,30 @@ def container_error(logs: Any | None, job_name: str) -> str | None:
     return None
 
 
+_JOB_FAILED = re.compile(r"Error for Training job (\S+): Failed\. Reason: ")
+_TROUBLESHOOTING = re.compile(r"\.? ?Check troubleshooting guide for common errors: \S+$")
+
+
+def readable_run_error(error: str | None, logs: Any | None) -> str | None:
+    """The run's error on one line a learner can act on. SDK 2 raises a failed job's FailureReason,
+    which the service cuts at 1,024 characters: a container's traceback is cut before its last line,
+    the one that says what is wrong ("...algorithm_mode/train.. Check troubleshooting guide"). That
+    line is taken from the job's log instead."""
+    if not error:
+        return error
+    match = _JOB_FAILED.search(error)
+    if match is None:
+        return error
+    reason = _TROUBLESHOOTING.sub("", error[match.end():]).strip()
+    if "\n" not in reason:
+        return error  # one line, whole: as the SDK said it
+    last = container_error(logs, match.group(1))
+    first = reason.splitlines()[0].rstrip(": ")
+    if last:
+        return f"{error[:match.end()]}{first}: {last} (the container's last error line, from the job's log)"
+    return f"{error[:match.end()]}{first} (the service cut the rest of the reason; the job's log has it)"
+
+
 # -- model_artifact_present ------------------------------------------------------------------------
 @dataclass
 class ModelArtifact:

@@ -92,18 +92,24 @@ def solution_variant(spec, requested: str) -> str:
 @pytest.fixture(scope="module")
 def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission: Submission):
     """The lab made to happen by its driver (the reference solution), before the stages check it."""
+    from .checks import readable_run_error
     from .drivers import LabRun, run_percent_file
 
     if lab_submission.kind == "verify-only":
         return LabRun(name=lab_submission.name, world=lab_world)
     if lab_submission.kind == "submission":
-        return _run_submission(request, lab_world, lab_submission)
-    settings = request.config.stash[SETTINGS_KEY]
-    path = lab_spec.solution_path(solution_variant(lab_spec, settings["lab_sdk"]))
-    if not settings.live:
-        return run_percent_file(lab_submission.name, path, lab_world)
-    notices = request.config.stash.setdefault(NOTICES_KEY, [])
-    return _run_live(lab_submission.name, path, lab_world, float(settings["lab_timeout"]), notices)
+        run = _run_submission(request, lab_world, lab_submission)
+    else:
+        settings = request.config.stash[SETTINGS_KEY]
+        path = lab_spec.solution_path(solution_variant(lab_spec, settings["lab_sdk"]))
+        if not settings.live:
+            run = run_percent_file(lab_submission.name, path, lab_world)
+        else:
+            notices = request.config.stash.setdefault(NOTICES_KEY, [])
+            run = _run_live(lab_submission.name, path, lab_world, float(settings["lab_timeout"]), notices)
+    if run.error and "Reason: " in run.error:
+        run.error = readable_run_error(run.error, lab_world.client("logs"))
+    return run
 
 
 def _run_live(name: str, path: Path, world, timeout: float, notices: list[str]):

@@ -20,7 +20,8 @@ from pytest_sagemaker_lab.report import (
 
 from .conftest import LabCopy, synthetic_lab_toml
 
-NOT_GRADED_ROW = {"outcome": "failed", "points": 0, "message": NOT_GRADED, "hint": NOT_GRADED_HINT.render(),
+NOT_GRADED_ROW = {"title": None, "outcome": "failed", "points": 0, "message": NOT_GRADED,
+                  "hint": NOT_GRADED_HINT.render(),
                   "detail": ""}
 
 LAB_TOML = synthetic_lab_toml("labg")
@@ -81,7 +82,7 @@ def test_a_submission_without_results_gets_a_row_of_stages_not_graded():
     gradebook = _gradebook(*_graded("ann", 0), *_graded("cid", 2))
     ann, ben, cid = gradebook.submissions("labg")
     assert [ann["name"], ben["name"], cid["name"]] == ["ann", "ben", "cid"]
-    assert ben == {"name": "ben", "score": 0, "max_score": 4, "error": NOT_GRADED_SUBMISSION, "stages": [
+    assert ben == {"name": "ben", "score": 0, "max_score": 4, "error": NOT_GRADED_SUBMISSION, "cell": None, "stages": [
         {"id": "first", "max_points": 1, **NOT_GRADED_ROW},
         {"id": "second", "max_points": 2, **NOT_GRADED_ROW},
         {"id": "third", "max_points": 1, **NOT_GRADED_ROW},

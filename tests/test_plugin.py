@@ -162,7 +162,7 @@ def test_failed_prerequisite_skips_dependents_and_names_it(pytester, synthetic_l
     assert set(stages["first"]["hint"]) == {"en", "zh-TW"}
     assert stages["first"]["hint"]["en"].startswith("first is broken. ")
     assert "assert not os.environ.get" in stages["first"]["detail"]
-    assert stages["third"] == {"id": "third", "outcome": "skipped", "points": 0, "max_points": 2,
+    assert stages["third"] == {"id": "third", "title": None, "outcome": "skipped", "points": 0, "max_points": 2,
                                "message": "prerequisite second skipped: third is not checked", "hint": None,
                                "detail": ""}
     assert stages["standalone"]["outcome"] == "passed" and stages["standalone"]["points"] == 1
@@ -180,8 +180,8 @@ def test_report_for_a_passing_lab_and_terminal_summary(pytester, synthetic_lab):
     ])
     document = json.loads(report.read_text())
     assert document["submissions"][0]["stages"][0] == {
-        "id": "first", "outcome": "passed", "points": 1, "max_points": 1, "message": "first ok", "hint": None,
-        "detail": ""}
+        "id": "first", "title": None, "outcome": "passed", "points": 1, "max_points": 1, "message": "first ok",
+        "hint": None, "detail": ""}
 
 
 def test_requires_must_name_an_earlier_stage(pytester):
