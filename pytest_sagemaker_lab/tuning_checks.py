@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import checks
 from .spec import LabSpec
 
 
@@ -71,7 +72,7 @@ def check_tuning_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix:
             f"at most {limit} jobs, {config.get('Strategy')}")
 
 
-def check_tuning_completed(job: dict[str, Any], sagemaker: Any, spec: LabSpec) -> str:
+def check_tuning_completed(job: dict[str, Any], sagemaker: Any, spec: LabSpec, logs: Any | None = None) -> str:
     name, status = job["HyperParameterTuningJobName"], job["HyperParameterTuningJobStatus"]
     counters = job.get("TrainingJobStatusCounters", {})
     best = job.get("BestTrainingJob")
@@ -83,7 +84,10 @@ def check_tuning_completed(job: dict[str, Any], sagemaker: Any, spec: LabSpec) -
     summaries = sagemaker.list_training_jobs_for_hyper_parameter_tuning_job(
         HyperParameterTuningJobName=name, StatusEquals="Failed").get("TrainingJobSummaries", [])
     for summary in summaries[:2]:
-        reasons.append(f"{summary['TrainingJobName']}: {summary.get('FailureReason', 'Failed')}")
+        # A child's FailureReason is cut at 1,024 characters, often inside the container's traceback:
+        # its log's last error line says what is wrong.
+        reason = checks.container_error(logs, summary["TrainingJobName"]) or summary.get("FailureReason", "Failed")
+        reasons.append(f"{summary['TrainingJobName']}: {reason}")
     detail = f" ({'; '.join(reasons)})" if reasons else ""
     reason = job.get("FailureReason")
     raise spec.fail("tuning_failed", f"{name} {status}{': ' + reason if reason else ''}{detail}")

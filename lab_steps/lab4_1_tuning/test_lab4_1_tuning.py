@@ -14,8 +14,8 @@ def tuning_job(lab_run, lab_sagemaker, lab_spec):
 
 
 @pytest.fixture
-def best_job(tuning_job, lab_sagemaker, lab_spec):
-    tuning_checks.check_tuning_completed(tuning_job, lab_sagemaker, lab_spec)
+def best_job(tuning_job, lab_sagemaker, lab_spec, lab_logs):
+    tuning_checks.check_tuning_completed(tuning_job, lab_sagemaker, lab_spec, lab_logs)
     return tuning_checks.best_training_job(tuning_job, lab_sagemaker)
 
 
@@ -26,8 +26,8 @@ def test_tuning_config_valid(lab_run, tuning_job, lab_spec, lab_evidence):
 
 
 @stage("tuning_completes", points=1)
-def test_tuning_completes(tuning_job, lab_sagemaker, lab_spec, lab_evidence):
-    lab_evidence.append(tuning_checks.check_tuning_completed(tuning_job, lab_sagemaker, lab_spec))
+def test_tuning_completes(tuning_job, lab_sagemaker, lab_spec, lab_logs, lab_evidence):
+    lab_evidence.append(tuning_checks.check_tuning_completed(tuning_job, lab_sagemaker, lab_spec, lab_logs))
 
 
 @stage("best_model_transform", requires=("tuning_completes",), points=1)
