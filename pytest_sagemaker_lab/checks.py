@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .grading.probes import PROBE_THREADS, openmp_fix
-from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, StageFailure, combined, fail
+from .messages import DEFAULT_ADVICE, HYPERPARAMETER_ADVICE, StageFailure, combined, fail, reworded
 from .spec import ChannelSpec, LabSpec
 
 MODEL_MEMBER = "xgboost-model"
@@ -171,12 +171,61 @@ def require_job(job: dict[str, Any] | None, spec: LabSpec, run: Any = None) -> d
         if error and cell:
             raise fail("job_missing_after_error", f"{message}: {error}, and no cell after it ran", cell=cell,
                        error=error, prefix=spec.job_name_prefix)
+        estimator = _unfitted_estimator(job, run)
+        if estimator is not None:
+            raise fail("estimator_not_fitted", f"{message}: the notebook builds the estimator {estimator['name']} "
+                       "but its fit never ran", estimator=estimator["name"])
         raise spec.fail("job_missing", message, prefix=spec.job_name_prefix)
     return job
 
 
+def built_estimators(run: Any) -> list[dict[str, Any]]:
+    """The estimators the lab's code built, as their fit would send them (``grading.estimators``): read
+    back from a submission's kernel, or from an in-process run's namespace."""
+    from .grading.estimators import describe
+    from .grading.runners import ESTIMATORS_KEY
+
+    variables = (getattr(run, "evidence", None) or {}).get("variables", {})
+    if ESTIMATORS_KEY in variables:
+        return [item for item in variables[ESTIMATORS_KEY] if isinstance(item, dict) and "request" in item]
+    namespace = getattr(run, "namespace", None)
+    return describe(namespace) if namespace else []
+
+
+def _unfitted_estimator(job: dict[str, Any] | None, run: Any) -> dict[str, Any] | None:
+    """The estimator to judge instead of a job: when no job exists, no cell raised (that cell is the cause
+    then) and the code built one (the last built, as fit would be called on it)."""
+    if job is not None or getattr(run, "error", None):
+        return None
+    built = built_estimators(run)
+    return built[-1] if built else None
+
+
 # -- estimator_config_valid ------------------------------------------------------------------------
-def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, region: str) -> None:
+def check_estimator_config(job: dict[str, Any] | None, run: Any, spec: LabSpec, bucket: str, prefix: str,
+                           region: str) -> str:
+    """The config stage: the job as submitted; when fit never ran, the estimator the code built (what
+    its fit would have sent), and the verdict says fit never ran."""
+    estimator = _unfitted_estimator(job, run)
+    if estimator is None:
+        job = require_job(job, spec, run)
+        check_config(job, spec, bucket, prefix, region)
+        return (f"{job['TrainingJobName']}: XGBoost {spec.version}, {spec.instance_type}, hyperparameters and "
+                "channels as the lab sets them")
+    name, request = estimator["name"], estimator["request"]
+    said = f"fit never ran: the estimator {name} the notebook built"
+    try:
+        check_config(request, spec, bucket, prefix, region, channels_known="InputDataConfig" in request)
+    except StageFailure as failure:
+        raise reworded(failure, f"{said} differs from the lab: {failure.message}") from None
+    built = f"{said}: XGBoost {spec.version}, {spec.instance_type}"
+    if "InputDataConfig" in request:
+        return f"{built}, hyperparameters and channels as the lab sets them"
+    return f"{built}, hyperparameters as the lab sets them (its channels are only known when fit runs)"
+
+
+def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, region: str,
+                 channels_known: bool = True) -> None:
     """The job as submitted matches the lab: image, hyperparameters, instance, output path, channels.
     Every difference is reported at once (one per part of the job), each with its fix."""
     found: list[StageFailure] = []
@@ -191,7 +240,8 @@ def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, r
     found.extend(_hyperparameter_differences(job.get("HyperParameters") or {}, spec))
     check(lambda: _check_resources(job["ResourceConfig"], spec))
     check(lambda: _check_output(job["OutputDataConfig"]["S3OutputPath"], spec, bucket, prefix))
-    check(lambda: _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix))
+    if channels_known:
+        check(lambda: _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix))
     if found:
         raise combined(found)
 

@@ -107,3 +107,36 @@ def test_a_fresh_interpreter_s_probe_counts_the_openmp_team_only():
     done = subprocess.run([sys.executable, "-m", "pytest_sagemaker_lab.grading.probes"], capture_output=True, text=True,
                           timeout=120, env=env, check=True)
     assert json.loads(done.stdout)["threads_at_work"] == probes.PROBE_THREADS
+
+
+def test_the_estimators_a_namespace_built_are_described_as_their_fit_would_send_them():
+    """An SDK 2 Estimator and a dict of TrainingInputs, as Lab 4.1 builds them; classes, private names and
+    objects that raise on every look are passed over."""
+    sagemaker = pytest.importorskip("sagemaker")
+    if not sagemaker.__version__.startswith("2."):
+        pytest.skip("SDK 2's Estimator")
+    import boto3
+    from sagemaker.estimator import Estimator
+    from sagemaker.inputs import TrainingInput
+
+    from pytest_sagemaker_lab.grading.estimators import describe
+
+    class Hostile:
+        def __getattr__(self, name):
+            raise RuntimeError("no")
+
+    estimator = Estimator("683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2",
+                          role="arn:aws:iam::123456789012:role/lab", instance_count=1, instance_type="ml.m5.2xlarge",
+                          output_path="s3://b/p/output/", hyperparameters={"num_round": 42, "eta": "0.2"},
+                          sagemaker_session=sagemaker.Session(boto3.Session(region_name="us-east-1")))
+    namespace = {"xgb_model": estimator, "Estimator": Estimator, "_hidden": estimator, "odd": Hostile(),
+                 "data_channels": {"train": TrainingInput("s3://b/p/train.csv", content_type="text/csv")}}
+    assert describe(namespace) == [{"name": "xgb_model", "request": {
+        "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"},
+        "HyperParameters": {"num_round": "42", "eta": "0.2"},
+        "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
+        "OutputDataConfig": {"S3OutputPath": "s3://b/p/output/"},
+        "InputDataConfig": [{"ChannelName": "train", "ContentType": "text/csv", "DataSource": {"S3DataSource": {
+            "S3DataType": "S3Prefix", "S3Uri": "s3://b/p/train.csv", "S3DataDistributionType": "FullyReplicated"}}}],
+    }}]
+    assert describe({"x": 1, "odd": Hostile()}) == []

@@ -32,7 +32,9 @@ CORPUS = {
     "silent": ([('"seed": "42",', '"seed": "42",\n    "silent": 1,')], (P, P, P, P, F, F, S),
                {"estimator_config_valid": "Extraneous hyperparameter found: silent",
                 "fit_completes": "Failed: UserError: Extraneous hyperparameter found: silent"},
-               "raised UnexpectedStatusException: Error for Training job"),
+               # The FailureReason is cut at 1,024 characters; the error keeps the container's last line.
+               "Failed. Reason: AlgorithmError: framework error: UserError: Extraneous hyperparameter found: silent "
+               "(the container's last error line, from the job's log)"),
     "channel_validate": ([('"validation": TrainingInput', '"validate": TrainingInput')], (P, P, P, P, F, F, S),
                          {"estimator_config_valid": "unexpected channel 'validate'",
                           "fit_completes": "Extraneous channel found: validate"}, "UnexpectedStatusException"),
@@ -49,8 +51,16 @@ CORPUS = {
                  "UnexpectedStatusException"),
     "other_job_name": ([('"xgb-pass1-" + datetime.now()', '"xgb-job-" + datetime.now()')], (P, P, P, P, P, F, S),
                        {"fit_completes": "which does not match"}, None),
-    "no_fit": ([(FIT_CELL, f"# {FIT_CELL}")], (P, P, P, P, F, F, S),
-               {"estimator_config_valid": "no training job whose name starts with xgb-pass1-"}, None),
+    # fit never ran: the config stage judges the estimator the notebook built (issue 13).
+    "no_fit": ([(FIT_CELL, f"# {FIT_CELL}")], (P, P, P, P, P, F, S),
+               {"estimator_config_valid": "fit never ran: the estimator xgb_model the notebook built: XGBoost 1.2-2, "
+                                          "ml.m5.2xlarge, hyperparameters and channels as the lab sets them",
+                "fit_completes": "no training job whose name starts with xgb-pass1-: the notebook builds the "
+                                 "estimator xgb_model but its fit never ran"}, None),
+    "no_fit_small": ([(FIT_CELL, f"# {FIT_CELL}"), ('instance_type="ml.m5.2xlarge"', 'instance_type="ml.m5.xlarge"')],
+                     (P, P, P, P, F, F, S),
+                     {"estimator_config_valid": "fit never ran: the estimator xgb_model the notebook built differs "
+                                                "from the lab: instance ml.m5.xlarge x1"}, None),
     "wrong_prefix": ([('train_key = f"{prefix}/train-pass1.csv"',
                        'prefix = "lab41"\ntrain_key = f"{prefix}/train-pass1.csv"')],
                      (P, P, P, F, S, S, S),
@@ -134,7 +144,7 @@ def test_a_class_of_typical_mistakes_gets_the_services_verdicts(pytester, monkey
         rows = {row["name"]: row for row in csv.DictReader(handle)}
     assert rows["silent"]["score"] == "4" and rows["silent"]["fit_completes"] == "0"
     assert rows["reference"]["model_artifact_present"] == "1"
-    result.stdout.fnmatch_lines(["*sagemaker-lab class summary*", "lab4.1: 16 submissions, mean score*",
+    result.stdout.fnmatch_lines(["*sagemaker-lab class summary*", "lab4.1: 17 submissions, mean score*",
                                  "  fit_completes * passed (*%)"])
     written = [p.read_text(encoding="utf-8", errors="replace") for p in (pytester.path / "out").rglob("*")
                if p.is_file()] + [result.stdout.str(), result.stderr.str()]

@@ -35,11 +35,9 @@ def test_s3_objects_reachable(lab_run, lab_s3, lab_object, lab_evidence):
 
 @stage("estimator_config_valid", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)
 def test_estimator_config_valid(lab_run, lab_training_job, lab_spec, lab_world, lab_evidence):
-    job = checks.require_job(lab_training_job, lab_spec, lab_run)
     bucket, prefix = checks.location_of(lab_run)
-    checks.check_config(job, lab_spec, bucket, prefix, lab_world.region)
-    lab_evidence.append(f"{job['TrainingJobName']}: XGBoost {lab_spec.version}, "
-                        f"{lab_spec.instance_type}, hyperparameters and channels as the lab sets them")
+    lab_evidence.append(checks.check_estimator_config(lab_training_job, lab_run, lab_spec, bucket, prefix,
+                                                      lab_world.region))
 
 
 @stage("fit_completes", requires=("sagemaker_sdk_compatible", "s3_objects_reachable"), points=1)

@@ -34,14 +34,21 @@ KERNEL_START_ATTEMPTS = 3
 CAPTURE_TIMEOUT = 10  # seconds the read-back of the notebook's variables may take
 # The variables a lab's stages read back from the learner's code after the run: where it put things.
 CAPTURED_NAMES = ("bucket_name", "prefix", "role_arn", "region", "training_job_name")
+# Runs the sandbox's bridge in the submission's interpreter, which need not have the plugin installed.
+LAUNCH = str(Path(__file__).resolve().with_name("launch.py"))
+# ... and the estimators it built, described as their fit would send them (``estimators``).
+ESTIMATORS_KEY = "__estimators__"
 
 
 @dataclass
 class Confinement:
     """How a submission's processes are confined: its sandbox (None: not isolated), its limits, and
-    its way to its AWS world (the Unix socket bound into the sandbox, or the endpoint it calls)."""
+    its way to its AWS world (the Unix socket bound into the sandbox, or the endpoint it calls). The
+    sandbox shows ``python`` (the kernel's interpreter: the grader's, or the course's) and nothing of
+    another environment."""
 
     sandbox: Sandbox | None = None
+    python: str = sys.executable
     limits: Limits = field(default_factory=Limits)
     aws_socket: str | None = None
     notebook_metadata: Path | None = None  # what the SDK reads of the notebook instance it runs on
@@ -51,8 +58,8 @@ class Confinement:
         """``argv`` inside the sandbox, behind the bridge to the submission's AWS world."""
         if self.sandbox is None:
             return argv
-        python = sys.executable
-        launcher = [python, "-I", "-m", "pytest_sagemaker_lab.grading.bridge", "--lifeline", str(sandbox.LIFELINE_FD)]
+        python = self.python
+        launcher = [python, "-I", LAUNCH, "pytest_sagemaker_lab.grading.bridge", "--lifeline", str(sandbox.LIFELINE_FD)]
         if self.aws_socket is not None:
             launcher += ["--socket", SOCKET_INSIDE, "--port", str(ENDPOINT_PORT)]
         files = {sandbox.NOTEBOOK_METADATA: self.notebook_metadata} if self.notebook_metadata else None
@@ -160,7 +167,8 @@ def _client_class(output_cap: int) -> type:
 
 
 def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
-                 executed_dir: Path, confinement: Confinement | None = None) -> SubmissionRun:
+                 executed_dir: Path, confinement: Confinement | None = None, kernel_name: str = "python3",
+                 ) -> SubmissionRun:
     import nbformat
     from nbclient.exceptions import DeadKernelError
 
@@ -191,7 +199,7 @@ def run_notebook(path: Path, workdir: Path, env: dict[str, str], values: dict[st
         # The kernel is killed once the run is over: a graceful shutdown only waited (0.7 s a notebook)
         # for a process whose results are already in. Its start and kill do not wait idle either (kernels).
         client = _client_class(confinement.limits.output_kb * 1024)(
-            nb, kernel_name="python3", timeout=None, allow_errors=False, interrupt_on_timeout=True,
+            nb, kernel_name=kernel_name, timeout=None, allow_errors=False, interrupt_on_timeout=True,
             startup_timeout=60, record_timing=False, shutdown_kernel="immediate", kernel_manager_class=manager_class,
             config=Config(config),
             # Rounded up: the interrupt comes at the deadline, never before it.
@@ -278,10 +286,16 @@ def _read_variables(client: Any) -> dict[str, Any]:
     anything here: these values only say where the stages look, never what they find there."""
     import nbformat
 
+    from .estimators import DESCRIBE_SOURCE
+
     marker = f"SAGEMAKER-LAB-VARIABLES-{secrets.token_hex(8)}:"
+    # The describer runs in a scope of its own: the learner's globals gain no name from the read-back.
     code = ("import json as _json\n"
-            f"print({marker!r} + _json.dumps({{_n: (_v if isinstance(_v, (str, int, float, bool, type(None))) "
-            f"else repr(_v)) for _n, _v in globals().items() if _n in {CAPTURED_NAMES!r}}}))\n")
+            f"_sml_scope = {{}}\nexec({DESCRIBE_SOURCE!r}, _sml_scope)\n"
+            f"print({marker!r} + _json.dumps({{**{{_n: (_v if isinstance(_v, (str, int, float, bool, type(None))) "
+            f"else repr(_v)) for _n, _v in globals().items() if _n in {CAPTURED_NAMES!r}}}, "
+            f"{ESTIMATORS_KEY!r}: _sml_scope['_sagemaker_lab_describe'](globals())}}, default=str))\n"
+            "del _sml_scope\n")
     cell = nbformat.v4.new_code_cell(code)
     saved_timeout = client.timeout_func
     client.timeout_func = lambda cell: CAPTURE_TIMEOUT
@@ -297,7 +311,7 @@ def _read_variables(client: Any) -> dict[str, Any]:
         if line.startswith(marker):
             with contextlib.suppress(ValueError):
                 found = json.loads(line.removeprefix(marker))
-                return {name: found[name] for name in CAPTURED_NAMES if name in found}
+                return {name: found[name] for name in (*CAPTURED_NAMES, ESTIMATORS_KEY) if name in found}
     return {}
 
 
@@ -332,7 +346,8 @@ def _read_capped(path: Path, cap: int) -> str:
 
 # -- .py files ---------------------------------------------------------------------------------------
 def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str, str], timeout: float,
-               executed_dir: Path, confinement: Confinement | None = None) -> SubmissionRun:
+               executed_dir: Path, confinement: Confinement | None = None, kernel_name: str = "python3",
+               ) -> SubmissionRun:
     """A .py file in the percent format runs as the notebook it is, its ``# %%`` cells in a kernel: the
     cells that ran are then those nbclient sent, as for a notebook, not what the file's own process
     would say of itself (which its code could forge)."""
@@ -345,4 +360,4 @@ def run_python(path: Path, workdir: Path, env: dict[str, str], values: dict[str,
         nbformat.write(percent_to_notebook(path), notebook)
     except (OSError, UnicodeDecodeError) as exc:
         return SubmissionRun(error=f"{path.name} could not be read ({type(exc).__name__}: {exc})")
-    return run_notebook(notebook, workdir, env, values, timeout, executed_dir, confinement)
+    return run_notebook(notebook, workdir, env, values, timeout, executed_dir, confinement, kernel_name)
