@@ -209,41 +209,49 @@ def check_estimator_config(job: dict[str, Any] | None, run: Any, spec: LabSpec, 
     estimator = _unfitted_estimator(job, run)
     if estimator is None:
         job = require_job(job, spec, run)
-        check_config(job, spec, bucket, prefix, region)
+        free = check_config(job, spec, bucket, prefix, region)
         return (f"{job['TrainingJobName']}: XGBoost {spec.version}, {spec.instance_type}, hyperparameters and "
-                "channels as the lab sets them")
+                f"channels as the lab sets them{_let_pass(free)}")
     name, request = estimator["name"], estimator["request"]
     said = f"fit never ran: the estimator {name} the notebook built"
     try:
-        check_config(request, spec, bucket, prefix, region, channels_known="InputDataConfig" in request)
+        free = check_config(request, spec, bucket, prefix, region, channels_known="InputDataConfig" in request)
     except StageFailure as failure:
         raise reworded(failure, f"{said} differs from the lab: {failure.message}") from None
     built = f"{said}: XGBoost {spec.version}, {spec.instance_type}"
     if "InputDataConfig" in request:
-        return f"{built}, hyperparameters and channels as the lab sets them"
-    return f"{built}, hyperparameters as the lab sets them (its channels are only known when fit runs)"
+        return f"{built}, hyperparameters and channels as the lab sets them{_let_pass(free)}"
+    return (f"{built}, hyperparameters as the lab sets them (its channels are only known when fit runs)"
+            f"{_let_pass(free)}")
+
+
+def _let_pass(differences: list[str]) -> str:
+    return f" (the lab lets this pass: {'; '.join(differences)})" if differences else ""
 
 
 def check_config(job: dict[str, Any], spec: LabSpec, bucket: str, prefix: str, region: str,
-                 channels_known: bool = True) -> None:
+                 channels_known: bool = True) -> list[str]:
     """The job as submitted matches the lab: image, hyperparameters, instance, output path, channels.
-    Every difference is reported at once (one per part of the job), each with its fix."""
-    found: list[StageFailure] = []
+    Every difference is reported at once (one per part of the job), each with its fix. A difference the
+    lab lets pass (``[grading] free``) costs nothing: it is returned, to be said beside the verdict."""
+    found: list[tuple[str, StageFailure]] = []
 
-    def check(part: Callable[[], None]) -> None:
+    def check(part: str, look: Callable[[], None]) -> None:
         try:
-            part()
+            look()
         except StageFailure as failure:
-            found.append(failure)
+            found.append((part, failure))
 
-    check(lambda: _check_image(job["AlgorithmSpecification"]["TrainingImage"], spec, region))
+    check("image", lambda: _check_image(job["AlgorithmSpecification"]["TrainingImage"], spec, region))
     found.extend(_hyperparameter_differences(job.get("HyperParameters") or {}, spec))
-    check(lambda: _check_resources(job["ResourceConfig"], spec))
-    check(lambda: _check_output(job["OutputDataConfig"]["S3OutputPath"], spec, bucket, prefix))
+    check("instance", lambda: _check_resources(job["ResourceConfig"], spec))
+    check("output", lambda: _check_output(job["OutputDataConfig"]["S3OutputPath"], spec, bucket, prefix))
     if channels_known:
-        check(lambda: _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix))
-    if found:
-        raise combined(found)
+        check("channels", lambda: _check_channels(job.get("InputDataConfig") or [], spec, bucket, prefix))
+    costly = [failure for part, failure in found if part not in spec.free_differences]
+    if costly:
+        raise combined(costly)
+    return [failure.message for _, failure in found]
 
 
 def _check_resources(resources: dict[str, Any], spec: LabSpec) -> None:
@@ -297,8 +305,9 @@ def known_image_account(region: str) -> str | None:
     return None
 
 
-def _hyperparameter_differences(actual: dict[str, str], spec: LabSpec) -> list[StageFailure]:
-    """What the container would reject, then every value that is not one the lab accepts."""
+def _hyperparameter_differences(actual: dict[str, str], spec: LabSpec) -> list[tuple[str, StageFailure]]:
+    """What the container would reject, then every value that is not one the lab accepts; each with the
+    part of the job it is about (``hyperparameter:<name>``)."""
     from .emulator.errors import UserError
     from .emulator.xgboost_hyperparameters import validate_hyperparameters
 
@@ -308,18 +317,19 @@ def _hyperparameter_differences(actual: dict[str, str], spec: LabSpec) -> list[S
     except UserError as exc:
         unknown = re.match(r"Extraneous hyperparameter found: (\S+)", exc.message)
         advice = HYPERPARAMETER_ADVICE.get(unknown.group(1) if unknown else "", DEFAULT_ADVICE)
-        found.append(fail("hyperparameter_invalid", f"the XGBoost {spec.version} container rejects the "
-                          f"hyperparameters: {exc.message}", version=spec.version, error=exc.message,
-                          advice=advice[0], advice_zh=advice[1]))
+        found.append(("hyperparameters", fail(
+            "hyperparameter_invalid", f"the XGBoost {spec.version} container rejects the hyperparameters: "
+            f"{exc.message}", version=spec.version, error=exc.message, advice=advice[0], advice_zh=advice[1])))
     for name, expected in spec.hyperparameters.items():
         accepted = spec.accepted_values(name)
         wanted = " or ".join(repr(value) for value in accepted)
         if name not in actual:
-            found.append(fail("hyperparameter_missing", f"hyperparameter {name} is not set", name=name,
-                              expected=expected))
+            found.append((f"hyperparameter:{name}", fail(
+                "hyperparameter_missing", f"hyperparameter {name} is not set", name=name, expected=expected)))
         elif not any(_same_value(actual[name], value) for value in accepted):
-            found.append(fail("hyperparameter_mismatch", f"hyperparameter {name} is {actual[name]!r}, the lab "
-                              f"expects {wanted}", name=name, actual=actual[name], expected=" or ".join(accepted)))
+            found.append((f"hyperparameter:{name}", fail(
+                "hyperparameter_mismatch", f"hyperparameter {name} is {actual[name]!r}, the lab expects {wanted}",
+                name=name, actual=actual[name], expected=" or ".join(accepted))))
     return found
 
 

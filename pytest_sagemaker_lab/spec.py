@@ -24,6 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 SPEC_FILE = "lab.toml"
+FREE_PARTS = ("image", "instance", "output", "channels")
 
 
 class SpecError(Exception):
@@ -63,9 +64,15 @@ class LabSpec:
     tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     hints: dict[str, Hint] = field(default_factory=dict)  # [hints.<id>]: this lab's own hint texts
     titles: dict[str, Hint] = field(default_factory=dict)  # [titles.<stage id>]: what each stage checks, in words
+    # [grading] free: the parts of the training job whose difference the config stage reports without
+    # taking its point ("image", "instance", "output", "channels", "hyperparameter:<name>").
+    free_differences: frozenset[str] = frozenset()
     # A hyperparameter the lab lets the learner choose among (`eval_metric = ["logloss", "error"]`): every
     # value it accepts; ``hyperparameters`` holds the first, the reference's.
     accepted: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # [kernel] requires: what the kernel submissions run in must have installed, as pip requirement strings
+    # (--lab-kernel-check reports what a kernel lacks).
+    kernel_requires: tuple[str, ...] = ()
 
     def accepted_values(self, name: str) -> tuple[str, ...]:
         return self.accepted.get(name) or (self.hyperparameters[name],)
@@ -139,7 +146,13 @@ def load_spec(directory: Path) -> LabSpec:
         if not isinstance(texts, dict):
             raise SpecError(f"{path}: [titles.{stage_id}] must be a table with en and zh_tw")
         titles[stage_id] = Hint(_require(texts, "en", path), _require(texts, "zh_tw", path))
-    known = {"lab", "training", "hyperparameters", "channels", "solutions", "world", "hints", "titles"}
+    free = raw.get("grading", {}).get("free", [])
+    for part in free:
+        if part not in FREE_PARTS and not (isinstance(part, str) and part.startswith("hyperparameter:")):
+            raise SpecError(f"{path}: [grading] free lists {part!r}; name a part of the training job: "
+                            f"{', '.join(FREE_PARTS)} or hyperparameter:<name>")
+    known = {"lab", "training", "hyperparameters", "channels", "solutions", "world", "hints", "titles", "kernel",
+             "grading"}
     common = dict(
         id=_require(lab, "id", path),
         title=_require(lab, "title", path),
@@ -153,6 +166,8 @@ def load_spec(directory: Path) -> LabSpec:
         tables={name: table for name, table in raw.items() if name not in known and isinstance(table, dict)},
         hints=hints,
         titles=titles,
+        free_differences=frozenset(free),
+        kernel_requires=_kernel_requires(raw.get("kernel", {}), path),
     )
     if training is None:  # a lab that is not a training job of its own (it evaluates, transforms, tunes)
         return LabSpec(framework="", version="", instance_type="", instance_count=0, output_path="",
@@ -185,6 +200,23 @@ def load_spec(directory: Path) -> LabSpec:
         channels=channels,
         **common,
     )
+
+
+def _kernel_requires(table: Any, path: Path) -> tuple[str, ...]:
+    """[kernel] requires, each a pip requirement string (``"xgboost>=1.2"``)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    requires = table.get("requires", []) if isinstance(table, dict) else None
+    if not isinstance(requires, list) or not all(isinstance(item, str) for item in requires):
+        raise SpecError(f"{path}: [kernel] requires must be a list of pip requirement strings, such as "
+                        "requires = [\"sagemaker>=2.200,<3\", \"xgboost>=1.2\"]")
+    for item in requires:
+        try:
+            Requirement(item)
+        except InvalidRequirement as exc:
+            raise SpecError(f"{path}: [kernel] requires: {item!r} is not a pip requirement ({exc}); write it as "
+                            "pip does, such as \"xgboost>=1.2\"") from None
+    return tuple(requires)
 
 
 def find_spec_dir(path: Path) -> Path | None:

@@ -131,8 +131,9 @@ def test_the_estimators_a_namespace_built_are_described_as_their_fit_would_send_
                           sagemaker_session=sagemaker.Session(boto3.Session(region_name="us-east-1")))
     namespace = {"xgb_model": estimator, "Estimator": Estimator, "_hidden": estimator, "odd": Hostile(),
                  "data_channels": {"train": TrainingInput("s3://b/p/train.csv", content_type="text/csv")}}
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"
     assert describe(namespace) == [{"name": "xgb_model", "request": {
-        "AlgorithmSpecification": {"TrainingImage": "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"},
+        "AlgorithmSpecification": {"TrainingImage": image},
         "HyperParameters": {"num_round": "42", "eta": "0.2"},
         "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
         "OutputDataConfig": {"S3OutputPath": "s3://b/p/output/"},
@@ -140,3 +141,49 @@ def test_the_estimators_a_namespace_built_are_described_as_their_fit_would_send_
             "S3DataType": "S3Prefix", "S3Uri": "s3://b/p/train.csv", "S3DataDistributionType": "FullyReplicated"}}}],
     }}]
     assert describe({"x": 1, "odd": Hostile()}) == []
+
+
+def _lab41_job(**changes: object) -> dict:
+    hyperparameters = {"num_round": "42", "eval_metric": "logloss", "objective": "binary:logistic",
+                       "verbosity": "1", "seed": "42"}
+    hyperparameters.update(changes.pop("hyperparameters", {}))  # type: ignore[arg-type]
+    channel = {"DataSource": {"S3DataSource": {"S3Uri": ""}}, "ContentType": "text/csv"}
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"
+    job = {"AlgorithmSpecification": {"TrainingImage": image},
+           "HyperParameters": hyperparameters,
+           "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
+           "OutputDataConfig": {"S3OutputPath": "s3://b/p/output/"},
+           "InputDataConfig": [
+               {**channel, "ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": "s3://b/p/train-pass1.csv"}}},
+               {**channel, "ChannelName": "validation",
+                "DataSource": {"S3DataSource": {"S3Uri": "s3://b/p/validate-pass1.csv"}}}]}
+    job.update(changes)
+    return job
+
+
+def test_a_difference_the_lab_lets_pass_is_said_but_costs_nothing():
+    """Lab 4.1's lab.toml: [grading] free = ["hyperparameter:verbosity"] (a logging level)."""
+    from pytest_sagemaker_lab.spec import load_spec
+
+    from .conftest import LAB41
+
+    spec = load_spec(LAB41)
+    assert checks.check_config(_lab41_job(), spec, "b", "p", "us-east-1") == []
+    assert checks.check_config(_lab41_job(hyperparameters={"verbosity": "3"}), spec, "b", "p", "us-east-1") == [
+        "hyperparameter verbosity is '3', the lab expects '1'"]
+    with pytest.raises(StageFailure) as caught:
+        checks.check_config(_lab41_job(hyperparameters={"verbosity": "3", "num_round": "10"}), spec, "b", "p",
+                            "us-east-1")
+    assert caught.value.message == "hyperparameter num_round is '10', the lab expects '42'"
+
+
+def test_grading_free_must_name_a_part_of_the_job(tmp_path):
+    from pytest_sagemaker_lab.spec import SpecError, load_spec
+
+    from .conftest import LAB41
+
+    text = (LAB41 / "lab.toml").read_text(encoding="utf-8").replace(
+        'free = ["hyperparameter:verbosity"]', 'free = ["speed"]')
+    (tmp_path / "lab.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(SpecError, match=r"\[grading\] free lists 'speed'; name a part of the training job"):
+        load_spec(tmp_path)
