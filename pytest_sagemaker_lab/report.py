@@ -184,23 +184,11 @@ class Gradebook:
         _write_atomically(path, buffer.getvalue())
 
     def class_summary(self) -> list[str]:
-        """Each stage's pass rate across the class (shown when more than one submission is graded)."""
-        lines = []
-        for lab in self.labs():
-            submissions = self.submissions(lab)
-            if len(submissions) < 2:
-                continue
-            lines.append(f"{lab}: {len(submissions)} submissions, mean score "
-                         f"{sum(s['score'] for s in submissions) / len(submissions):.2f}/"
-                         f"{_number(submissions[0]['max_score'])}")
-            for index, row in enumerate(submissions[0]["stages"]):
-                passed = sum(1 for s in submissions if s["stages"][index]["outcome"] == OUTCOME_PASSED)
-                lines.append(f"  {row['id']:<26} {passed:>3}/{len(submissions)} passed "
-                             f"({100 * passed / len(submissions):.0f}%)")
-            failing = [s["name"] for s in submissions if s["error"]]
-            if failing:
-                lines.append(f"  did not run to the end: {', '.join(failing)}")
-        return lines
+        """Each stage's pass rate across the class (shown when more than one submission is graded): the
+        statistics of the class summary file (outputs/summary.py), from the same report."""
+        from .outputs.summary import terminal_lines
+
+        return [line for lab in self.labs() for line in terminal_lines(self.report(lab, mode=""))]
 
     def document(self, mode: str, partial: bool = False) -> dict[str, Any]:
         labs = self.labs()
