@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..stages import OUTCOME_PASSED
 from . import OutputPlan, lab_reports
-
-PASSED = "passed"  # stages.OUTCOME_PASSED, as the report document spells it
 
 
 @dataclass(frozen=True)
@@ -45,7 +44,7 @@ def lab_statistics(report: dict[str, Any]) -> LabStatistics:
     first = submissions[0]["stages"] if submissions else []
     stages = tuple(
         StageRate(row["id"], row.get("title"),
-                  sum(1 for submission in submissions if _outcome(submission, row["id"]) == PASSED))
+                  sum(1 for submission in submissions if _outcome(submission, row["id"]) == OUTCOME_PASSED))
         for row in first)
     return LabStatistics(
         lab=report["lab"],
