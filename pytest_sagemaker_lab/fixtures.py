@@ -14,7 +14,16 @@ from typing import Any
 import pytest
 
 from .grading.submissions import Submission
-from .state import EVIDENCE_KEY, IDENTITY_KEY, NOTICES_KEY, SANDBOX_KEY, SERVER_KEY, SETTINGS_KEY, SOCKET_KEY
+from .state import (
+    EVIDENCE_KEY,
+    IDENTITY_KEY,
+    KERNEL_KEY,
+    NOTICES_KEY,
+    SANDBOX_KEY,
+    SERVER_KEY,
+    SETTINGS_KEY,
+    SOCKET_KEY,
+)
 
 
 def _spec_for(node: pytest.Item | pytest.Collector):
@@ -208,21 +217,33 @@ def _limits(settings) -> Any:
                   output_kb=int(settings["lab_max_output"]), grace=float(settings["lab_kill_grace"]))
 
 
+def submission_kernel(config: pytest.Config) -> Any:
+    """The kernel submissions run in (``grading.kernelspecs.Kernel``), as the plugin resolved it at start."""
+    kernel = config.stash.get(KERNEL_KEY, None)
+    if kernel is None:
+        from .grading.kernelspecs import resolve
+
+        kernel = config.stash[KERNEL_KEY] = resolve(config.stash[SETTINGS_KEY]["lab_kernel"])
+    return kernel
+
+
 def _confinement(config: pytest.Config, world) -> Any:
-    """How this process's submissions are confined: the sandbox the run resolved, or none."""
+    """How this process's submissions are confined: the sandbox the run resolved, or none; either way
+    they run in the kernel's interpreter."""
     from .grading.runners import Confinement
     from .grading.sandbox import Sandbox, find_bwrap, worker_uid
 
     settings = config.stash[SETTINGS_KEY]
     limits = _limits(settings)
+    python = submission_kernel(config).python
     if config.stash[SANDBOX_KEY] == "none":
-        return Confinement(sandbox=None, limits=limits)
+        return Confinement(sandbox=None, limits=limits, python=python)
     sandbox = Sandbox(bwrap=find_bwrap(settings["lab_bwrap"]) or "bwrap", limits=limits, uid=worker_uid(),
                       network=world.live)
     if world.live:
-        return Confinement(sandbox=sandbox, limits=limits)
+        return Confinement(sandbox=sandbox, limits=limits, python=python)
     socket = _submission_socket(config)
-    return Confinement(sandbox=sandbox, limits=limits, aws_socket=socket,
+    return Confinement(sandbox=sandbox, limits=limits, aws_socket=socket, python=python,
                        notebook_metadata=_notebook_metadata(Path(socket).parent, world))
 
 
@@ -242,8 +263,8 @@ def _notebook_metadata(folder: Path, world) -> Path:
 
 
 def _evidence_command(config: pytest.Config, confinement) -> list[str]:
-    """The evidence process: the same interpreter, isolated, in a sandbox of its own (no network, a uid
-    of its own) when submissions are sandboxed."""
+    """The evidence process: the kernel's interpreter (the grader's, or the course's), isolated, in a
+    sandbox of its own (no network, a uid of its own) when submissions are sandboxed."""
     import dataclasses
 
     from .grading.evidence import command
@@ -251,9 +272,10 @@ def _evidence_command(config: pytest.Config, confinement) -> list[str]:
     from .grading.sandbox import EVIDENCE_UID_BASE, worker_uid
 
     if confinement.sandbox is None:
-        return command()
+        return command(confinement.python)
     sandbox = dataclasses.replace(confinement.sandbox, uid=worker_uid(EVIDENCE_UID_BASE), network=False)
-    return Confinement(sandbox=sandbox, limits=confinement.limits).wrap(command(), None)
+    return Confinement(sandbox=sandbox, limits=confinement.limits, python=confinement.python).wrap(
+        command(confinement.python), None)
 
 
 def _run_submission(request: pytest.FixtureRequest, world, submission: Submission):
@@ -263,7 +285,7 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
     from .grading.environment import child_environment
     from .grading.evidence import evidence_process
     from .grading.runners import run_notebook, run_python
-    from .grading.sandbox import ENDPOINT_PORT, HOME_INSIDE
+    from .grading.sandbox import ENDPOINT_PORT, HOME_INSIDE, interpreter
 
     settings = request.config.stash[SETTINGS_KEY]
     workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
@@ -275,11 +297,13 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
         credentials = _resolved_credentials(world) if sandboxed else None
     endpoint = f"http://127.0.0.1:{ENDPOINT_PORT}" if sandboxed else world.endpoint
     home = Path(HOME_INSIDE) if sandboxed else workdir / "home"
-    env = child_environment(world.region, endpoint, home, sandboxed, guard, credentials)
+    kernel = submission_kernel(request.config)
+    env = child_environment(world.region, endpoint, home, sandboxed, guard, credentials,
+                            scripts=interpreter(kernel.python).scripts)
     runner = run_notebook if submission.path.suffix == ".ipynb" else run_python
     started = datetime.datetime.now(datetime.timezone.utc)
     run = runner(submission.path, workdir, env, parameter_values(world), float(settings["lab_timeout"]),
-                 executed_directory(request.config), confinement)
+                 executed_directory(request.config), confinement, kernel.name)
     if world.live and run.error and run.error.startswith("timed out"):
         from .live import harness_jobs_since, stop_jobs
 

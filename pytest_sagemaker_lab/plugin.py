@@ -21,6 +21,7 @@ from .state import (
     EVIDENCE_KEY,
     GRADEBOOK_KEY,
     IDENTITY_KEY,
+    KERNEL_KEY,
     NOTICES_KEY,
     SANDBOX_KEY,
     SETTINGS_KEY,
@@ -59,6 +60,7 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[SUBMISSIONS_KEY] = select(everyone, settings["lab_shard"])
     _check_output_options(settings)
     config.stash[SANDBOX_KEY] = _isolation(settings)
+    config.stash[KERNEL_KEY] = _kernel(settings)
     config.stash[STAGEBOOK_KEY] = StageBook()
     config.stash[GRADEBOOK_KEY] = Gradebook()
     config.pluginmanager.register(_ReportCollector(config), "sagemaker_lab_report")
@@ -107,6 +109,22 @@ def _isolation(settings: options.Settings) -> str:
         raise pytest.UsageError(str(exc)) from None
 
 
+def _kernel(settings: options.Settings) -> Any:
+    """The kernel submissions run in (--lab-kernel, else the grader's own), resolved at start: one that
+    cannot run them is a usage error now, not a class of failed notebooks."""
+    if not (settings["lab_kernel"] or settings["lab_submission"] or settings["lab_kernel_check"]):
+        return None
+    from .grading.kernelspecs import KernelError, resolve
+
+    name, source = settings["lab_kernel"], settings.source("lab_kernel")
+    where = {"command line": f"--lab-kernel {name}", "ini": f"ini key lab_kernel = {name}",
+             "default": "the default kernel"}.get(source, f"{source.removeprefix('env ')}={name}")
+    try:
+        return resolve(name, where)
+    except KernelError as exc:
+        raise options.OptionError(f"pytest-sagemaker-lab: {exc}") from None
+
+
 def _isolation_line(config: pytest.Config) -> str | None:
     settings = config.stash[SETTINGS_KEY]
     if not settings["lab_submission"]:
@@ -137,8 +155,13 @@ class _XdistHooks:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """--live: the preflight, before anything is created (and before the header shows whose account)."""
+    """--lab-kernel-check: the check, and the run ends. --live: the preflight, before anything is created
+    (and before the header shows whose account)."""
     config = session.config
+    if config.stash[SETTINGS_KEY]["lab_kernel_check"] and not hasattr(config, "workerinput"):
+        from .grading.kernel_check import stop_after_check
+
+        stop_after_check(config, config.stash[KERNEL_KEY], _labs_in_args(config, Path(config.invocation_params.dir)))
     if not config.stash[SETTINGS_KEY].live or hasattr(config, "workerinput"):
         return
     if not _labs_in_args(config, Path(config.invocation_params.dir)):
@@ -160,6 +183,9 @@ def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:
     isolation = _isolation_line(config)
     if isolation:
         lines.append(isolation)
+    kernel = config.stash.get(KERNEL_KEY, None)
+    if kernel is not None and settings["lab_submission"]:
+        lines.append(f"sagemaker-lab: submissions run in {kernel.describe()}")
     for spec in labs:
         region = settings["lab_region"] or (identity.region if identity else spec.region)
         bucket = settings["lab_bucket"] or ("(required with --live)" if settings.live else "sagemaker-lab-data")

@@ -214,7 +214,8 @@ def _kernel_requires(table: Any, path: Path) -> tuple[str, ...]:
         try:
             Requirement(item)
         except InvalidRequirement as exc:
-            raise SpecError(f"{path}: [kernel] requires: {item!r} is not a pip requirement ({exc}); write it as "
+            why = str(exc).splitlines()[0]
+            raise SpecError(f"{path}: [kernel] requires: {item!r} is not a pip requirement ({why}); write it as "
                             "pip does, such as \"xgboost>=1.2\"") from None
     return tuple(requires)
 

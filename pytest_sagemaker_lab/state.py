@@ -19,3 +19,4 @@ IDENTITY_KEY = pytest.StashKey[object]()  # --live: whose credentials, from the 
 SERVER_KEY = pytest.StashKey[object]()  # the local moto server submissions run against (per process)
 SOCKET_KEY = pytest.StashKey[str]()  # that server's world on a Unix socket, for sandboxes (per process)
 SANDBOX_KEY = pytest.StashKey[str]()  # how submissions are isolated this run: "bwrap" or "none"
+KERNEL_KEY = pytest.StashKey[object]()  # the kernel submissions run in (grading.kernelspecs.Kernel), or None

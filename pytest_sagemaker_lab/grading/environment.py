@@ -28,25 +28,27 @@ SHARED_CORES = {"OMP_WAIT_POLICY": "PASSIVE", **QUIET_BLAS}
 STARTUP = Path(__file__).resolve().parent / "startup"  # holds the sitecustomize that loads ``bootstrap``
 
 
-def kernel_path(path: str | None) -> str:
-    """``path`` with the interpreter's scripts folder first, as in an activated environment (a SageMaker
-    notebook's conda environment): a notebook's ``!aws s3 cp ...`` finds the AWS CLI installed beside the
-    kernel's Python, whose prefix the sandbox binds read-only, when the grader was started as
-    ``.venv/bin/pytest`` without activating its environment."""
-    scripts = sysconfig.get_path("scripts")
+def kernel_path(path: str | None, scripts: str | None = None) -> str:
+    """``path`` with the kernel interpreter's scripts folder (``scripts``; by default the grader's) first,
+    as in an activated environment (a SageMaker notebook's conda environment): a notebook's
+    ``!aws s3 cp ...`` finds the AWS CLI installed beside the kernel's Python, whose prefix the sandbox
+    binds read-only, when the grader was started as ``.venv/bin/pytest`` without activating its
+    environment."""
+    scripts = scripts or sysconfig.get_path("scripts")
     entries = (path if path is not None else os.defpath).split(os.pathsep)
     return os.pathsep.join([scripts, *(entry for entry in entries if entry and entry != scripts)])
 
 
 def child_environment(region: str, endpoint: str | None, home: Path, sandboxed: bool = False,
                       live_guard: dict[str, Any] | None = None,
-                      live_credentials: dict[str, str] | None = None) -> dict[str, str]:
+                      live_credentials: dict[str, str] | None = None, scripts: str | None = None) -> dict[str, str]:
     """Offline: fake credentials and the submission's AWS world at ``endpoint``. Live (``live_guard``
     given): the grader's AWS configuration (the learner's notebook runs against the real account, as
     the grader does; in a sandbox, which sees no ~/.aws, as the resolved ``live_credentials``), and the
-    guard's limits for the child's bootstrap instead of the offline patches."""
+    guard's limits for the child's bootstrap instead of the offline patches. ``scripts``: the kernel
+    interpreter's scripts folder, first on PATH (by default the grader's)."""
     env = {name: os.environ[name] for name in ALLOWLIST if name in os.environ}
-    env["PATH"] = kernel_path(env.get("PATH"))
+    env["PATH"] = kernel_path(env.get("PATH"), scripts)
     if sandboxed:  # the grader's temp folders are not in the sandbox; its own /tmp is
         env.update({"TMPDIR": "/tmp", "TEMP": "/tmp", "TMP": "/tmp"})
     common = {"HOME": str(home), "PYTHONPATH": str(STARTUP), "PYTHONNOUSERSITE": "1", "MPLBACKEND": "Agg",

@@ -13,7 +13,8 @@ in its ``sys.modules`` can be forged. So none of the evidence comes from it:
   of the cells that ran (as nbclient sent them, IPython syntax turned into Python first), not
   from the learner's process.
 
-``python -I -m pytest_sagemaker_lab.grading.evidence`` is that process: it prints the interpreter's
+``python -I .../grading/launch.py pytest_sagemaker_lab.grading.evidence`` is that process (the kernel's
+interpreter: the grader's own, or the course's with ``--lab-kernel``): it prints the interpreter's
 probe as one JSON line, then answers each line ``{"cells": [...], "code": [...]}`` (the code of the
 cells that ran, of every code cell) with ``{"imported_by_lab": ..., "sdk": ...}``.
 """
@@ -180,7 +181,12 @@ def evidence_process(command: list[str], env: dict[str, str]) -> EvidenceProcess
 
 
 def command(python: str = sys.executable) -> list[str]:
-    return [python, "-I", "-m", "pytest_sagemaker_lab.grading.evidence"]
+    """The evidence process of ``python`` (the kernel's interpreter), which need not have the plugin
+    installed: ``launch`` loads it from the plugin's own folder."""
+    from pathlib import Path
+
+    launch = str(Path(__file__).resolve().with_name("launch.py"))
+    return [python, "-I", launch, "pytest_sagemaker_lab.grading.evidence"]
 
 
 if __name__ == "__main__":

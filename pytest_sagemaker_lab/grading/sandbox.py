@@ -100,32 +100,40 @@ def _tool(name: str) -> str | None:
     return shutil.which(name, path="/usr/bin:/bin:/usr/sbin:/sbin")
 
 
+# This plugin's own folder: every process of a submission loads its bootstrap from here, whether or not
+# the interpreter has the plugin installed (a course's kernel, --lab-kernel, need not).
+PLUGIN_DIR = str(Path(__file__).resolve().parent.parent)
+
+
 @dataclass(frozen=True)
 class Interpreter:
-    """What a Python interpreter needs to see to run: its prefixes and the entries of its path."""
+    """What a Python interpreter needs to see to run: its prefixes and the entries of its path, and this
+    plugin's folder; its version and its scripts folder (``bin``, where ``pip`` and ``aws`` are)."""
 
     executable: str
     read_only: tuple[str, ...]
+    version: str = ""
+    scripts: str = ""
 
 
 @functools.cache
 def interpreter(executable: str = sys.executable) -> Interpreter:
     """Ask ``executable`` (isolated: no user site, no PYTHON* variables) where it reads from."""
-    code = ("import json, sys, importlib.util as u\n"
-            "spec = u.find_spec('pytest_sagemaker_lab')\n"
+    code = ("import json, platform, sys, sysconfig\n"
             "print(json.dumps({'prefix': sys.prefix, 'base': sys.base_prefix, 'path': sys.path,"
-            " 'plugin': list(spec.submodule_search_locations or []) if spec else []}))\n")
+            " 'version': platform.python_version(), 'scripts': sysconfig.get_path('scripts')}))\n")
     done = subprocess.run([executable, "-I", "-c", code], capture_output=True, text=True, timeout=60,
                           stdin=subprocess.DEVNULL, check=True)
     found = json.loads(done.stdout)
-    paths = [found["base"], found["prefix"], *found["path"], *found["plugin"]]
+    paths = [found["base"], found["prefix"], *found["path"], PLUGIN_DIR]
     # The plugin alone, not the folder above it: an editable install's checkout also holds the labs'
     # reference solutions, which a learner must not read.
     kept: list[str] = []
     for path in sorted({os.path.realpath(p) for p in paths if p and os.path.exists(p)}, key=len):
         if not any(path == k or path.startswith(k + os.sep) for k in kept):
             kept.append(path)
-    return Interpreter(executable=executable, read_only=tuple(kept))
+    return Interpreter(executable=executable, read_only=tuple(kept), version=found["version"],
+                       scripts=found["scripts"] or "")
 
 
 @dataclass
