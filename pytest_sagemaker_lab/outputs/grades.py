@@ -128,6 +128,8 @@ def stage_text(stage: dict[str, Any]) -> str:
                   f"未檢查：它需要的前一個階段未通過（{points}）。")
     else:
         status = f"Not passed ({points}). / 未通過（{points}）。"
+    from .page_text import without_paths
+
     lines = [status]
     if stage.get("message"):
         lines.append(stage["message"])
@@ -136,7 +138,9 @@ def stage_text(stage: dict[str, Any]) -> str:
         lines.append(f"Hint: {hint['en']}")
     if hint.get("zh-TW"):
         lines.append(f"提示：{hint['zh-TW']}")
-    return "\n".join(lines)
+    # The learner reads this (Gradescope, Classroom): the grader's paths are shown as their last part, as on
+    # the feedback pages.
+    return without_paths("\n".join(lines))
 
 
 def summary(submission: dict[str, Any], lab: Lab) -> tuple[str, str]:
