@@ -13,7 +13,7 @@ import pytest
 
 from . import options, stages
 from .fixtures import *  # noqa: F403 - registers the fixtures with pytest
-from .grading.submissions import submissions_for
+from .grading.submissions import Submission, submissions_for
 from .report import PROPERTY, Gradebook, StageResult
 from .stages import StageBook, StageKey
 from .state import (
@@ -85,6 +85,16 @@ def _check_output_options(settings: options.Settings) -> None:
     if exports and not settings["lab_report"]:
         raise options.OptionError("pytest-sagemaker-lab: --lab-export writes beside the report: give --lab-report "
                                   "PATH too")
+    if {"canvas", "moodle"} & set(exports) and not settings["lab_roster"]:
+        raise options.OptionError("pytest-sagemaker-lab: --lab-export canvas/moodle needs --lab-roster PATH: an LMS "
+                                  "matches grades to its students by their ids, which only the roster knows")
+    if settings["lab_roster"]:
+        from .outputs.roster import Roster, RosterError
+
+        try:  # a broken roster is found now, not after the whole class is graded
+            Roster.load(Path(settings["lab_roster"]))
+        except RosterError as exc:
+            raise options.OptionError(f"pytest-sagemaker-lab: --lab-roster: {exc}") from None
     similarity = str(settings["lab_similarity"]).strip().lower()
     if similarity != "off":
         try:
@@ -186,6 +196,10 @@ def pytest_report_header(config: pytest.Config, start_path: Path) -> list[str]:
     kernel = config.stash.get(KERNEL_KEY, None)
     if kernel is not None and settings["lab_submission"]:
         lines.append(f"sagemaker-lab: submissions run in {kernel.describe()}")
+    if settings["lab_shard"]:
+        from .grading.shards import header_line
+
+        lines.append(header_line(settings["lab_shard"], config.stash[CLASS_KEY], config.stash[SUBMISSIONS_KEY]))
     for spec in labs:
         region = settings["lab_region"] or (identity.region if identity else spec.region)
         bucket = settings["lab_bucket"] or ("(required with --live)" if settings.live else "sagemaker-lab-data")
@@ -227,7 +241,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 def _submission_of(item: pytest.Item) -> Any:
     callspec = getattr(item, "callspec", None)
-    return callspec.params.get("lab_submission") if callspec is not None else None
+    value = callspec.params.get("lab_submission") if callspec is not None else None
+    return value if isinstance(value, Submission) else None  # not pytest's NOTSET of an empty shard
+
+
+def _in_empty_shard(item: pytest.Item) -> bool:
+    """A stage of a --lab-shard part that holds no submission (more parts than learners): pytest skips
+    it (an empty parameter set), and it is nobody's result."""
+    callspec = getattr(item, "callspec", None)
+    return callspec is not None and "lab_submission" in callspec.params and _submission_of(item) is None
 
 
 def _lab_spec(item: pytest.Item) -> Any:
@@ -302,7 +324,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
     stage = stages.stage_of(item)
-    if stage is None or call.when == "teardown" or (call.when == "setup" and report.passed):
+    if stage is None or call.when == "teardown" or (call.when == "setup" and report.passed) or _in_empty_shard(item):
         return report
     outcome = stages.OUTCOME_FAILED if report.failed else (
         stages.OUTCOME_SKIPPED if report.skipped else stages.OUTCOME_PASSED)
@@ -427,7 +449,13 @@ class _ReportCollector:
         gradebook.expected = self.expected()
         gradebook.isolation = self.config.stash[SANDBOX_KEY]
         settings = self.config.stash[SETTINGS_KEY]
-        if settings["lab_report"] and gradebook.results and not hasattr(self.config, "workerinput"):
+        if settings["lab_shard"]:
+            from .grading.shards import record
+
+            gradebook.shard = record(settings["lab_shard"], self.config.stash[CLASS_KEY])
+        # A shard with no submission (more parts than learners) still reports, so the merge finds every part.
+        writes = settings["lab_report"] and (gradebook.results or gradebook.shard)
+        if writes and not hasattr(self.config, "workerinput"):
             gradebook.write_json(self.report_path(), settings.mode, partial=partial)
             gradebook.write_csv(self.report_path().with_suffix(".csv"), settings.mode,
                                 isolated_column=bool(settings["lab_submission"]))

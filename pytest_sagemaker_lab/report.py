@@ -80,6 +80,7 @@ class Gradebook:
     expected: list[tuple[int, str]] = field(default_factory=list)
     isolation: str | None = None  # how submissions were isolated: "bwrap" or "none"
     completed: set[tuple[str, str]] = field(default_factory=set)  # (lab, submission) whose last stage reported
+    shard: dict[str, Any] | None = None  # --lab-shard: {"part", "of", "class"}, for the merge (grading/shards.py)
 
     def add(self, result: StageResult) -> bool:
         """Adds a result; True when it is the last of its submission's."""
@@ -164,24 +165,7 @@ class Gradebook:
                 "partial": partial or bool(pending), "pending": pending, "submissions": submissions}
 
     def write_csv(self, path: Path, mode: str, isolated_column: bool = False) -> None:
-        """The gradebook: one row per submission, its score, and the points of each stage; with
-        ``isolated_column``, whether the submission ran in a sandbox (yes) or not (no), last."""
-        isolated = {"bwrap": "yes", "none": "no"}.get(self.isolation or "", "")
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer)
-        for lab in self.labs():
-            submissions = self.submissions(lab)
-            stage_ids = [row["id"] for row in submissions[0]["stages"]] if submissions else []
-            multi_lab = len(self.labs()) > 1
-            writer.writerow([*(["lab"] if multi_lab else []), "name", "score", "max_score", "error",
-                             *stage_ids, *(["isolated"] if isolated_column else [])])
-            for submission in submissions:
-                points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
-                writer.writerow([*([lab] if multi_lab else []), submission["name"],
-                                 _number(submission["score"]), _number(submission["max_score"]),
-                                 submission["error"] or "", *(points.get(stage, "") for stage in stage_ids),
-                                 *([isolated] if isolated_column else [])])
-        _write_atomically(path, buffer.getvalue())
+        write_csv(self.document(mode), path, isolated_column)
 
     def class_summary(self) -> list[str]:
         """Each stage's pass rate across the class (shown when more than one submission is graded): the
@@ -194,14 +178,15 @@ class Gradebook:
         labs = self.labs()
         reports = [self.report(lab, mode, partial=partial) for lab in labs]
         if len(reports) == 1:
-            return reports[0]
+            return reports[0] | ({"shard": self.shard} if self.shard else {})
         pending = sorted({(index, name) for lab in labs for index, name in self._roster(lab)
                           if (lab, name) not in self.completed})
         return {"mode": mode, "isolation": self.isolation, "partial": any(r["partial"] for r in reports),
-                "pending": [name for _, name in pending], "reports": reports}
+                "pending": [name for _, name in pending], "reports": reports,
+                **({"shard": self.shard} if self.shard else {})}
 
     def write_json(self, path: Path, mode: str, partial: bool = False) -> None:
-        _write_atomically(path, json.dumps(self.document(mode, partial), indent=2, ensure_ascii=False) + "\n")
+        write_json(self.document(mode, partial), path)
 
     def terminal_lines(self, mode: str) -> list[str]:
         lines: list[str] = []
@@ -219,6 +204,33 @@ class Gradebook:
                         lines.append(f"  {'':<8} {'':<{width}}  hint: {row['hint']['en']}")
                         lines.append(f"  {'':<8} {'':<{width}}  提示: {row['hint']['zh-TW']}")
         return lines
+
+
+def write_json(document: dict[str, Any], path: Path) -> None:
+    _write_atomically(path, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+
+
+def write_csv(document: dict[str, Any], path: Path, isolated_column: bool = False) -> None:
+    """The gradebook of a report document: one row per submission, its score, and the points of each
+    stage; with ``isolated_column``, whether the submission ran in a sandbox (yes) or not (no), last.
+    A function of the document, so a gradebook merged from shards is written as one run writes its own."""
+    reports = document["reports"] if "reports" in document else [document]
+    isolated = {"bwrap": "yes", "none": "no"}.get(document.get("isolation") or "", "")
+    multi_lab = len(reports) > 1
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    for report in reports:
+        lab, submissions = report["lab"], report["submissions"]
+        stage_ids = [row["id"] for row in submissions[0]["stages"]] if submissions else []
+        writer.writerow([*(["lab"] if multi_lab else []), "name", "score", "max_score", "error",
+                         *stage_ids, *(["isolated"] if isolated_column else [])])
+        for submission in submissions:
+            points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
+            writer.writerow([*([lab] if multi_lab else []), submission["name"],
+                             _number(submission["score"]), _number(submission["max_score"]),
+                             submission["error"] or "", *(points.get(stage, "") for stage in stage_ids),
+                             *([isolated] if isolated_column else [])])
+    _write_atomically(path, buffer.getvalue())
 
 
 def _write_atomically(path: Path, text: str) -> None:
