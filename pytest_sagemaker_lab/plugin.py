@@ -480,8 +480,11 @@ class _ReportCollector:
             return
         settings = self.config.stash[SETTINGS_KEY]
         terminalreporter.section("sagemaker-lab")
-        for line in gradebook.terminal_lines(settings.mode):
+        compact = len(self.config.stash[SUBMISSIONS_KEY]) > 1 and self.config.get_verbosity() < 1
+        for line in gradebook.terminal_lines(settings.mode, compact=compact):
             terminalreporter.write_line(line)
+        if compact:
+            terminalreporter.write_line("(each stage's message and hint: -v, the report, or --lab-feedback's pages)")
         summary = gradebook.class_summary()
         if summary:
             terminalreporter.section("sagemaker-lab class summary")

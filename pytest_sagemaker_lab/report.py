@@ -188,12 +188,18 @@ class Gradebook:
     def write_json(self, path: Path, mode: str, partial: bool = False) -> None:
         write_json(self.document(mode, partial), path)
 
-    def terminal_lines(self, mode: str) -> list[str]:
+    def terminal_lines(self, mode: str, compact: bool = False) -> list[str]:
+        """Every stage of every submission, with its message and hints; ``compact`` (a class, without -v):
+        one line per submission, its score and the stages it did not pass, so a class of hundreds does not
+        bury pytest's own output (the report, the CSV and the feedback pages have the rest)."""
         lines: list[str] = []
         for lab in self.labs():
             for submission in self.submissions(lab):
                 score = _number(submission["score"])
                 lines.append(f"{lab} ({mode}) {submission['name']}: {score}/{_number(submission['max_score'])}")
+                if compact:
+                    lines[-1] += _not_passed(submission)
+                    continue
                 if submission["error"]:
                     lines.append(f"  error: {submission['error']}")
                 width = max(len(row["id"]) for row in submission["stages"])
@@ -204,6 +210,17 @@ class Gradebook:
                         lines.append(f"  {'':<8} {'':<{width}}  hint: {row['hint']['en']}")
                         lines.append(f"  {'':<8} {'':<{width}}  提示: {row['hint']['zh-TW']}")
         return lines
+
+
+def _not_passed(submission: dict[str, Any]) -> str:
+    said = []
+    for outcome in (OUTCOME_FAILED, "skipped"):
+        ids = [row["id"] for row in submission["stages"] if row["outcome"] == outcome]
+        if ids:
+            said.append(f"{outcome}: {', '.join(ids)}")
+    if submission["error"]:
+        said.append(f"error: {submission['error'].splitlines()[0]}")
+    return f"  ({'; '.join(said)})" if said else ""
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:

@@ -287,3 +287,16 @@ def test_a_secret_a_check_quotes_never_reaches_the_gradebook(pytester, graded_cl
     assert document["submissions"][0]["stages"][0]["message"] == f"ran in {pytester.path}"
     written = [path.read_text(encoding="utf-8") for path in (pytester.path / "out").iterdir()]
     assert written and not any("grader-token-do-not-leak" in text for text in written)
+
+
+def test_a_class_gets_one_terminal_line_per_submission_unless_verbose():
+    gradebook = _gradebook(*_graded("ann", 0),
+                           _result("ben", 1, "first", 10, outcome="failed"),
+                           _result("ben", 1, "second", 20, points=2, outcome="skipped"),
+                           _result("ben", 1, "third", 30, last=True), expected=("ann", "ben"))
+    assert gradebook.terminal_lines("offline", compact=True) == [
+        "labg (offline) ann: 4/4",
+        "labg (offline) ben: 1/4  (failed: first; skipped: second)",
+    ]
+    full = gradebook.terminal_lines("offline")
+    assert "  failed   first   first failed" in full and len(full) > 2
