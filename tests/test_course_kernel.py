@@ -290,7 +290,7 @@ def test_the_kernel_check_passes_for_the_default_kernel_and_for_the_course_kerne
     result.stdout.fnmatch_lines(["sagemaker-lab kernel check: kernel course has everything the grader and lab4.1 need"])
 
 
-def test_a_lab_needs_its_requirements_and_what_its_notebooks_import_but_not_the_standard_library(kernels):
+def test_a_lab_needs_its_requirements_and_what_its_notebooks_import_but_not_the_standard_library():
     spec = load_spec(LAB41)
     needs = kernel_check.lab_needs(spec)
     assert [need.name for need in needs if not need.module] == ["sagemaker>=2.200,<3", "boto3", "xgboost>=1.2"]
@@ -306,6 +306,7 @@ def test_a_lab_needs_its_requirements_and_what_its_notebooks_import_but_not_the_
 
 def test_a_notebooks_imports_are_read_from_its_code_with_ipython_syntax():
     cells = ["%matplotlib inline\nimport numpy as np, seaborn\n!pip list", "from sklearn.metrics import f1_score",
+             "import torch\nmodel = <your model>",  # not Python: passed over
              "def later():\n    import nltk", "from . import local\nimport os.path"]
     assert kernel_check.imported_modules(cells) == ["numpy", "seaborn", "sklearn", "nltk", "os"]
     has = kernel_check.ask_kernel(sys.executable, [], ["os", "no_such_module_here"])

@@ -113,23 +113,25 @@ def notebook_code(path: Path) -> list[str]:
 
 
 def imported_modules(cells: list[str]) -> list[str]:
-    """The top-level modules the cells import (``import a.b``, ``from a import b``; anywhere in the code,
-    IPython syntax turned into Python first), in the order they first appear."""
+    """The top-level modules the cells import (``import a.b``, ``from a import b``; anywhere in a cell,
+    IPython syntax turned into Python first), in the order they first appear. A cell that is not Python
+    (a starter's blank such as ``<your code>``) is passed over."""
     import ast
 
     from .evidence import python_source
 
     found: dict[str, None] = {}
-    try:
-        tree = ast.parse(python_source(cells))
-    except (SyntaxError, ValueError):
-        return []
-    imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
-    for node in sorted(imports, key=lambda node: (node.lineno, node.col_offset)):
-        if isinstance(node, ast.Import):
-            found.update({alias.name.split(".")[0]: None for alias in node.names})
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found[node.module.split(".")[0]] = None
+    for cell in cells:
+        try:
+            tree = ast.parse(python_source([cell]))
+        except (SyntaxError, ValueError):
+            continue
+        imports = [node for node in ast.walk(tree) if isinstance(node, ast.Import | ast.ImportFrom)]
+        for node in sorted(imports, key=lambda node: (node.lineno, node.col_offset)):
+            if isinstance(node, ast.Import):
+                found.update({alias.name.split(".")[0]: None for alias in node.names})
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found[node.module.split(".")[0]] = None
     return list(found)
 
 
