@@ -81,7 +81,9 @@ class Progress:
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         if not self.total:  # every worker collects the same items
-            names = [submission.name for submission in self.config.stash[SUBMISSIONS_KEY]]
+            from .xdist_scheduling import node_id_name
+
+            names = [node_id_name(submission.name, self.config) for submission in self.config.stash[SUBMISSIONS_KEY]]
             self.total = count_groups(ids, names, Path(self.config.rootpath))
 
     @pytest.hookimpl(optionalhook=True)

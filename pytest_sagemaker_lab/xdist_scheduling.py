@@ -20,7 +20,7 @@ _PARAMS = re.compile(r"^(?P<module>[^:]+)::[^\[]+\[(?P<params>.*)\]$")
 def make_scheduler(config: Any, log: Any, submission_names: list[str]) -> Any:
     from xdist.scheduler import LoadScopeScheduling
 
-    names = sorted(submission_names, key=len, reverse=True)
+    names = sorted((node_id_name(name, config) for name in submission_names), key=len, reverse=True)
     rootpath = Path(config.rootpath)
 
     @functools.cache
@@ -40,3 +40,15 @@ def make_scheduler(config: Any, log: Any, submission_names: list[str]) -> Any:
             return nodeid
 
     return LabScheduling(config, log)
+
+
+def node_id_name(name: str, config: Any) -> str:
+    """A submission's name as pytest writes it in node ids: pytest escapes a parametrize id to ASCII
+    (``王小明`` becomes the 18 characters ``\\u738b\\u5c0f\\u660e``, ``\\`` becomes two), unless its ini option
+    ``disable_test_id_escaping_...`` is set. Matched unescaped, a name with one non-ASCII letter found none of
+    its items, so its stages were scheduled one by one on any worker, each running the notebook again
+    without the verdicts of the stages before it (a learner named in Chinese lost three points; see
+    docs/facts/hostile-submissions.md)."""
+    if config.getini("disable_test_id_escaping_and_forfeit_all_rights_to_community_support"):
+        return name
+    return name.encode("unicode_escape").decode("ascii")  # what pytest's ascii_escaped does to a str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +43,47 @@ def discover(path: Path) -> list[Submission]:
                        if p.is_file() and p.suffix in SUFFIXES and not p.name.startswith((".", "_")))
         if not files:
             raise pytest.UsageError(f"--lab-submission: {path} holds no .ipynb or .py file")
-    stems = [file.stem for file in files]
-    # alice.ipynb and alice.py in one folder: keep both, named by their whole file name.
-    names = [file.name if stems.count(file.stem) > 1 else file.stem for file in files]
+    for file in files:
+        problem = unprintable_name(file.name)
+        if problem:
+            raise pytest.UsageError(f"--lab-submission: the file {file.name!r} in {file.parent} has a name that "
+                                    f"{problem}: the report, the terminal and the LMS files could not show it "
+                                    "as it is. Rename it (to the learner's id, say) and grade again")
     return [Submission(name, index, "submission", file.resolve())
-            for index, (name, file) in enumerate(zip(names, files, strict=True))]
+            for index, (name, file) in enumerate(zip(submission_names(files), files, strict=True))]
+
+
+def submission_names(files: Sequence[Path]) -> list[str]:
+    """Each file's submission name, one per file: its stem, or its whole file name where the stem would not tell
+    it from another file's name. alice.ipynb and alice.py are named so; and then alice.ipynb.py (stem
+    ``alice.ipynb``) too, or a learner could name a file after a classmate's and share their name, which
+    is what the report, the stages' bookkeeping and every output file go by."""
+    stems = Counter(file.stem for file in files)
+    whole = {file for file in files if stems[file.stem] > 1}
+    while True:  # a stem that is another file's whole name takes its own whole name, which may be a third's stem
+        taken = {file.name for file in whole}
+        more = {file for file in files if file not in whole and file.stem in taken}
+        if not more:
+            return [file.name if file in whole else file.stem for file in files]
+        whole |= more
+
+
+# Bidirectional overrides and isolates: they make a name read as another ("Trojan Source", CVE-2021-42574).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def unprintable_name(name: str) -> str | None:
+    """Why a file name cannot name a submission, or None: bytes that are not UTF-8 (Python holds them as
+    lone surrogates, which no UTF-8 file can be written with: the report once failed for the whole class),
+    control characters (a newline forges a line of the terminal's or the class summary's, an escape
+    sequence rewrites the terminal), and bidirectional controls (docs/facts/hostile-submissions.md)."""
+    if any("\ud800" <= char <= "\udfff" for char in name):
+        return "is not UTF-8 text"
+    if any(ord(char) < 32 or 127 <= ord(char) < 160 for char in name):
+        return "holds a control character (a newline, a tab, an escape, ...)"
+    if any(char in _BIDI_CONTROLS for char in name):
+        return "holds a bidirectional control character, which makes it read as another name"
+    return None
 
 
 def literal_assignments(source: str, name: str) -> list[str]:
@@ -74,15 +112,17 @@ def submissions_for(submission_option: str | None, verify_only: bool) -> list[Su
 
 
 def submission_source(path: Path) -> str:
-    """The code of a notebook's code cells, or of a .py file's cells, joined."""
-    if path.suffix == ".ipynb":
-        import json
+    """The code of a notebook's code cells, or of a .py file's cells, joined; "" for a file that is neither
+    (the run says why it could not run it, which a stage's set-up error would not)."""
+    try:
+        if path.suffix == ".ipynb":
+            import json
 
-        try:
             cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-        except (ValueError, OSError):
-            return ""
-        return "\n".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
-    from ..drivers import read_percent_cells
+            return "\n".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+        from ..drivers import read_percent_cells
 
-    return "".join(cell.source for cell in read_percent_cells(path))
+        return "".join(cell.source for cell in read_percent_cells(path))
+    # RecursionError: JSON nested thousands deep; the others: not JSON, not UTF-8, not a notebook's shape.
+    except (ValueError, OSError, AttributeError, TypeError, RecursionError):
+        return ""

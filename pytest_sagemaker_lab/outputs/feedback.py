@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import lab_reports
+from .grades import file_name
 from .page_text import without_paths
 
 NOT_GRADED_PREFIX = "not graded:"  # report.NOT_GRADED_SUBMISSION: the grader stopped, not the learner
@@ -119,12 +120,6 @@ def _page(name: str, roster: Any) -> Page:
     student_id = getattr(student, "student_id", None)
     return Page(file_name=file_name(name), submission=name, learner=str(learner),
                 student_id=str(student_id) if student_id not in (None, "") else None)
-
-
-def file_name(submission: str) -> str:
-    """The page's file name: the submission's name when it is a plain one, else with ``_`` for what is not."""
-    cleaned = re.sub(r"[^\w.-]", "_", submission).lstrip(".")
-    return cleaned or "submission"
 
 
 def _both(texts: dict[str, str] | None, fallback: str) -> Both:
@@ -251,7 +246,8 @@ def render(page: Page, kind: str) -> str:
 
 def _write_atomically(path: Path, text: str) -> None:
     """A reader (the LMS upload, a browser) never sees half a page: written beside it, then renamed."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    # A short prefix: the page's own name may take most of the file system's 255 bytes.
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".page-", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)

@@ -83,11 +83,25 @@ def folder(plan: OutputPlan, lab: Lab, name: str) -> Path:
     return base if lab.tag is None else base / file_name(lab.tag)
 
 
+# A name kept as it is: letters, digits, ``_``, ``-`` and ``.`` (not first), short enough that ``.html`` and
+# a temporary file's additions stay within any file system's 255 bytes.
+_PLAIN_NAME = re.compile(r"[\w-][\w.-]*")
+MAX_NAME_BYTES = 160
+
+
 def file_name(name: str) -> str:
-    """A submission's name as a file name: itself when plain, else with ``_`` for what is not (as the
-    feedback pages name theirs)."""
+    """A submission's name as a file name (its feedback page, its autograder results), a different one for
+    every name: the name itself when plain and short; else its plain characters (``_`` for the others, cut
+    to MAX_NAME_BYTES), ``~`` and a digest of the whole name. No plain name holds a ``~``, so ``bob smith``
+    (``bob_smith~3c2e...``) cannot take the file of ``bob_smith``, nor a 250-character name make one
+    that the file system refuses."""
+    if _PLAIN_NAME.fullmatch(name) and len(name.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    import hashlib
+
     cleaned = re.sub(r"[^\w.-]", "_", name).lstrip(".")
-    return cleaned or "submission"
+    cleaned = cleaned.encode("utf-8")[:MAX_NAME_BYTES].decode("utf-8", "ignore")  # whole characters only
+    return f"{cleaned}~{hashlib.sha256(name.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def number(value: float) -> str:
