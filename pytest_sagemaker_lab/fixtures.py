@@ -103,6 +103,7 @@ def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission:
     """The lab made to happen by its driver (the reference solution), before the stages check it."""
     from .checks import readable_run_error
     from .drivers import LabRun, run_percent_file
+    from .report import printable
 
     if lab_submission.kind == "verify-only":
         return LabRun(name=lab_submission.name, world=lab_world)
@@ -118,6 +119,8 @@ def lab_run(request: pytest.FixtureRequest, lab_world, lab_spec, lab_submission:
             run = _run_live(lab_submission.name, path, lab_world, float(settings["lab_timeout"]), notices)
     if run.error and "Reason: " in run.error:
         run.error = readable_run_error(run.error, lab_world.client("logs"))
+    if run.error:  # the learner's exception text reaches pytest's report and the terminal: no escape sequences
+        run.error = printable(run.error, keep_lines=True)
     return run
 
 

@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import os
+import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -201,10 +202,10 @@ class Gradebook:
                     lines[-1] += _not_passed(submission)
                     continue
                 if submission["error"]:
-                    lines.append(f"  error: {submission['error']}")
+                    lines.append(f"  error: {printable(submission['error'])}")
                 width = max(len(row["id"]) for row in submission["stages"])
                 for row in submission["stages"]:
-                    message = row["message"].splitlines()[0] if row["message"] else ""
+                    message = printable(row["message"].splitlines()[0]) if row["message"] else ""
                     lines.append(f"  {row['outcome']:<8} {row['id']:<{width}}  {message}")
                     if row["hint"] and row["outcome"] != OUTCOME_PASSED:
                         lines.append(f"  {'':<8} {'':<{width}}  hint: {row['hint']['en']}")
@@ -219,8 +220,24 @@ def _not_passed(submission: dict[str, Any]) -> str:
         if ids:
             said.append(f"{outcome}: {', '.join(ids)}")
     if submission["error"]:
-        said.append(f"error: {submission['error'].splitlines()[0]}")
+        said.append(f"error: {printable(submission['error'].splitlines()[0])}")
     return f"  ({'; '.join(said)})" if said else ""
+
+
+# What a learner's text must not bring to the instructor's terminal: control characters (an escape sequence
+# moves the cursor and rewrites the lines above, a newline starts a line of its own, such as a forged score)
+# and bidirectional controls.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str, keep_lines: bool = False) -> str:
+    """``text`` for the terminal: each control character shown as its escape (``\\x1b``, ``\\n``); with
+    ``keep_lines``, newlines and tabs kept (pytest's own report indents every line of a message)."""
+    def escaped(found: re.Match[str]) -> str:
+        char = found.group()
+        return char if keep_lines and char in "\n\t" else char.encode("unicode_escape").decode("ascii")
+
+    return _CONTROLS.sub(escaped, text)
 
 
 def write_json(document: dict[str, Any], path: Path) -> None:
@@ -231,6 +248,8 @@ def write_csv(document: dict[str, Any], path: Path, isolated_column: bool = Fals
     """The gradebook of a report document: one row per submission, its score, and the points of each
     stage; with ``isolated_column``, whether the submission ran in a sandbox (yes) or not (no), last.
     A function of the document, so a gradebook merged from shards is written as one run writes its own."""
+    from .outputs.spreadsheet import spreadsheet_text
+
     reports = document["reports"] if "reports" in document else [document]
     isolated = {"bwrap": "yes", "none": "no"}.get(document.get("isolation") or "", "")
     multi_lab = len(reports) > 1
@@ -243,10 +262,11 @@ def write_csv(document: dict[str, Any], path: Path, isolated_column: bool = Fals
                          *stage_ids, *(["isolated"] if isolated_column else [])])
         for submission in submissions:
             points = {row["id"]: _number(row["points"]) for row in submission["stages"]}
-            writer.writerow([*([lab] if multi_lab else []), submission["name"],
+            # The name and the error are the learner's text: a spreadsheet must not run them as formulas.
+            writer.writerow([*([lab] if multi_lab else []), spreadsheet_text(submission["name"]),
                              _number(submission["score"]), _number(submission["max_score"]),
-                             submission["error"] or "", *(points.get(stage, "") for stage in stage_ids),
-                             *([isolated] if isolated_column else [])])
+                             spreadsheet_text(submission["error"] or ""),
+                             *(points.get(stage, "") for stage in stage_ids), *([isolated] if isolated_column else [])])
     _write_atomically(path, buffer.getvalue())
 
 

@@ -10,6 +10,8 @@ docs/facts/grading-formats.md:
   fails the whole import on an unknown identifier).
 - A roster student without a graded submission gets an empty grade (Canvas: blank; Moodle: ``-``, its
   "no grade") and is named in a warning.
+- A name, a section or a feedback text that a spreadsheet would run as a formula starts with ``'``
+  (outputs/spreadsheet.py); the grades and the ids an LMS matches are written as they are.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from . import OutputPlan
 from .grades import Lab, beside_report, count, labs, number, summary
 from .roster import Roster, Student
+from .spreadsheet import spreadsheet_text
 
 MOODLE_NO_GRADE = "-"  # Moodle's "no grade" for an existing and a new grade item alike (load_data.php)
 NO_SUBMISSION_EN = "No graded submission."
@@ -60,8 +63,9 @@ def _canvas_rows(lab: Lab, roster: Roster) -> list[list[str]]:
     if lab.max_score is not None:
         rows.append(["    Points Possible", "", "", "", "", number(lab.max_score)])  # as Canvas's own export writes it
     for student in roster.students:
-        rows.append([student.name, student.student_id, student.sis_user_id, student.sis_login_id, student.section,
-                     _grade(lab, student, no_grade="")])
+        # The ids stay as the roster has them (Canvas matches them); the name and section are only read.
+        rows.append([spreadsheet_text(student.name), student.student_id, student.sis_user_id, student.sis_login_id,
+                     spreadsheet_text(student.section), _grade(lab, student, no_grade="")])
     return rows
 
 
@@ -70,8 +74,9 @@ def _moodle_rows(lab: Lab, roster: Roster) -> list[list[str]]:
     rows = [[column, "Full name", lab.assignment, f"{lab.assignment} (Feedback)"]]
     for student in roster.students:
         identifier = student.email if column == "Email address" else student.student_id
-        rows.append([identifier, student.name, _grade(lab, student, no_grade=MOODLE_NO_GRADE),
-                     _feedback(lab, student)])
+        # The identifier stays as the roster has it (Moodle matches it); the name and feedback are only read.
+        rows.append([identifier, spreadsheet_text(student.name), _grade(lab, student, no_grade=MOODLE_NO_GRADE),
+                     spreadsheet_text(_feedback(lab, student))])
     return rows
 
 
