@@ -182,12 +182,13 @@ def require_job(job: dict[str, Any] | None, spec: LabSpec, run: Any = None) -> d
 def built_estimators(run: Any) -> list[dict[str, Any]]:
     """The estimators the lab's code built, as their fit would send them (``grading.estimators``): read
     back from a submission's kernel, or from an in-process run's namespace."""
-    from .grading.estimators import describe
+    from .grading.estimators import describe, well_formed
     from .grading.runners import ESTIMATORS_KEY
 
     variables = (getattr(run, "evidence", None) or {}).get("variables", {})
     if ESTIMATORS_KEY in variables:
-        return [item for item in variables[ESTIMATORS_KEY] if isinstance(item, dict) and "request" in item]
+        described = variables[ESTIMATORS_KEY]
+        return [item for item in described if well_formed(item)] if isinstance(described, list) else []
     namespace = getattr(run, "namespace", None)
     return describe(namespace) if namespace else []
 

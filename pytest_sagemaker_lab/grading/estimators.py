@@ -51,6 +51,43 @@ def _sagemaker_lab_describe(namespace):
 '''
 
 
+# CreateTrainingJob's limits (botocore's sagemaker model; docs/facts/hostile-submissions.md): a description past
+# them is no request a fit could have sent. The instance type is one of 225 names of 21 characters at most
+# there; 64 leaves a learner's typo its verdict. A variable's name has no limit of the API's: 256.
+_MAX_LENGTHS = {"image": 255, "output": 1024, "uri": 1024, "channel": 64, "content_type": 256, "key": 256,
+                "value": 2500, "name": 256, "instance_type": 64}
+_MAX_HYPERPARAMETERS, _MAX_CHANNELS = 100, 20
+
+
+def well_formed(item: Any) -> bool:
+    """Whether ``item`` is a description of the shape DESCRIBE_SOURCE makes, within CreateTrainingJob's
+    limits. The read-back is the learner's kernel's word (its ``print``, ``json`` or the describer's own
+    look-ups can be patched), so anything else (a number for a name, a list for the hyperparameters, an
+    image name of 400,000 characters) is no estimator the learner's fit could have sent: it is left out,
+    as if none was built, rather than reach the checks as a shape they were not written for."""
+    def text(value: Any, limit: str) -> bool:
+        return isinstance(value, str) and len(value) <= _MAX_LENGTHS[limit]
+
+    try:
+        request = item["request"]
+        resources = request["ResourceConfig"]
+        hyperparameters = request.get("HyperParameters", {})
+        channels = request.get("InputDataConfig", [])
+        count = resources["InstanceCount"]
+        return (text(item["name"], "name") and text(request["AlgorithmSpecification"]["TrainingImage"], "image")
+                and text(resources["InstanceType"], "instance_type") and type(count) is int and count >= 0
+                and text(request["OutputDataConfig"]["S3OutputPath"], "output")
+                and isinstance(hyperparameters, dict) and len(hyperparameters) <= _MAX_HYPERPARAMETERS
+                and all(text(key, "key") and text(value, "value") for key, value in hyperparameters.items())
+                and isinstance(channels, list) and len(channels) <= _MAX_CHANNELS
+                and all(text(channel["ChannelName"], "channel")
+                        and text(channel["DataSource"]["S3DataSource"]["S3Uri"], "uri")
+                        and (channel.get("ContentType") is None or text(channel["ContentType"], "content_type"))
+                        for channel in channels))
+    except (KeyError, TypeError, AttributeError):  # not a mapping where one goes, or a key missing
+        return False
+
+
 def describe(namespace: dict[str, Any]) -> list[dict[str, Any]]:
     """The estimators in ``namespace`` (an in-process run's globals), as the kernel read-back describes them."""
     scope: dict[str, Any] = {}

@@ -1,7 +1,8 @@
 """Pairs of submissions whose own code is suspiciously alike, for the instructor's class summary only.
 
 Each learner's own code is their code cells (a notebook's, or a ``.py`` file's ``# %%`` cells) without
-the cell tagged ``parameters``; the lab's starter is left out as copydetect's boilerplate. Every pair
+the cell tagged ``parameters`` when it only sets names to constants (the tag is the learner's: a cell so
+tagged that holds more is compared); the lab's starter is left out as copydetect's boilerplate. Every pair
 is compared with copydetect's fingerprints (docs/facts/copydetect.md says how, and where this module
 departs from copydetect's own pipeline). A flag says "look at these two": a person judges.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,6 +30,12 @@ GUARANTEE_THRESHOLD = NOISE_THRESHOLD
 # the smaller side): a learner who wrote one import of their own "matches" every classmate 100%.
 MIN_MATCH = 120
 PARAMETERS_TAG = "parameters"  # as drivers.PARAMETERS_TAG and the graders' papermill-style injection
+# A submission whose code cells hold more than this is not compared (and is named as such in the summary): a
+# Lab 4.1 notebook holds about 2,300 characters, and the comparison's cost grows with every character, in
+# time and, for the screen below, in memory times the class's size. A person looks at that one instead.
+MAX_CODE_CHARACTERS = 100_000
+# Cells of the screen's working arrays at a time (int32 and int64 ones: about 100 MiB at this size).
+SCREEN_CELLS = 1 << 22
 
 
 @dataclass(frozen=True)
@@ -92,8 +100,9 @@ def read_code_cells(path: Path) -> list[tuple[int, str, tuple[str, ...]]]:
         cells = [cell for cell in notebook["cells"] if cell.get("cell_type") == "code"]
         return [(number, _text(cell.get("source", "")), tuple(cell.get("metadata", {}).get("tags", [])))
                 for number, cell in enumerate(cells, start=1)]
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {exc})") from None
+    # RecursionError: JSON nested thousands deep, which the grader could not run either.
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
 
 
 def _text(source: str | list[str]) -> str:
@@ -106,14 +115,38 @@ def own_code(name: str, path: Path) -> OwnCode:
     parts: list[str] = []
     cells: list[tuple[int, int, int]] = []
     start = 0
-    for number, source, tags in read_code_cells(path):
-        if PARAMETERS_TAG in tags:
+    code = read_code_cells(path)
+    size = sum(len(source) for _, source, _ in code)
+    if size > MAX_CODE_CHARACTERS:
+        raise ValueError(f"its code cells hold {size:,} characters, more than the {MAX_CODE_CHARACTERS:,} compared "
+                         "(a Lab 4.1 notebook holds about 2,300): look at it yourself")
+    for number, source, tags in code:
+        if PARAMETERS_TAG in tags and _only_settings(source):
             continue
         filtered = _filtered(source)
         parts.append(filtered)
         cells.append((number, start, start + len(filtered)))
         start += len(filtered)
     return OwnCode(name, "".join(parts), tuple(cells))
+
+
+def _only_settings(source: str) -> bool:
+    """Whether a cell holds nothing but names set to constants, as a parameters cell does. Any other cell
+    tagged ``parameters`` is compared: the tag is the learner's to set, and a copied solution in a cell so
+    tagged would otherwise never be compared."""
+    import ast
+
+    try:
+        statements = ast.parse(source).body
+        for statement in statements:
+            targets = statement.targets if isinstance(statement, ast.Assign) else \
+                [statement.target] if isinstance(statement, ast.AnnAssign) and statement.value is not None else None
+            if targets is None or not all(isinstance(target, ast.Name) for target in targets):
+                return False
+            ast.literal_eval(statement.value)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def starter_fingerprints(lab_dir: Path) -> frozenset[int]:
@@ -134,10 +167,20 @@ def starter_fingerprints(lab_dir: Path) -> frozenset[int]:
     return frozenset(int(value) for value in hashes)
 
 
+# A line of nothing but whitespace. pygments' Python lexer tries ``^(\s*)..."""`` at every line start, and
+# ``\s*`` runs on across the lines after it: 50,000 lines of a tab took 98 s, growing as their square
+# (docs/facts/hostile-submissions.md).
+_BLANK_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
+
+
 def _filtered(source: str) -> str:
+    """The cell as copydetect filters it, its whitespace-only lines emptied first (filtering drops whitespace
+    anyway; only the lexer's time changes). Line ends are made ``\n`` first, as the lexer makes them: a line
+    of " \r" repeated is one line to the pattern, thousands to the lexer."""
     from copydetect.utils import filter_code
 
-    return filter_code(source, "cell.py", "python")[0]
+    lines = source.replace("\r\n", "\n").replace("\r", "\n")
+    return filter_code(_BLANK_LINE.sub("", lines), "cell.py", "python")[0]
 
 
 def fingerprint(code: OwnCode, boilerplate: frozenset[int]) -> Any:
@@ -162,9 +205,10 @@ def fingerprint(code: OwnCode, boilerplate: frozenset[int]) -> Any:
 
 def submission_names(paths: Sequence[Path]) -> dict[str, Path]:
     """Name -> file, named as the grader names submissions (grading/submissions.py ``discover``): the
-    file's stem, or its whole name where two files share a stem."""
-    stems = [path.stem for path in paths]
-    return {(path.name if stems.count(path.stem) > 1 else path.stem): path for path in paths}
+    file's stem, or its whole name where the stem would not tell it from another file's name."""
+    from ..grading.submissions import submission_names as names
+
+    return dict(zip(names(paths), paths, strict=True))
 
 
 def find_similar(files: dict[str, Path], lab_dir: Path | None, threshold: float) -> Similarity:
@@ -223,12 +267,17 @@ def share_matrix(prints: Sequence[Any]) -> Any:
     for index, (positions, hash_ids) in enumerate(located):
         if not len(positions) or not prints[index].token_coverage:
             continue
-        starts = np.zeros((int(positions[-1]) + 2 * k, len(prints)), dtype=np.int32)  # tokens 0..last + k - 1
-        starts[k + positions] = held[hash_ids]  # row k + p: p's k-gram is also in that submission
-        starts[:, index] = 0
-        before = np.cumsum(starts, axis=0)  # before[k + t]: such k-grams starting at or before t
-        covered = (before[k:] - before[:-k]) > 0  # token t: one of them starts in t-k+1..t
-        shares[index] = covered.sum(axis=0) / prints[index].token_coverage
+        rows = int(positions[-1]) + 2 * k  # tokens 0..last + k - 1
+        step = max(1, SCREEN_CELLS // rows)  # the others a few columns at a time: memory stays bounded
+        for first in range(0, len(prints), step):
+            columns = slice(first, min(len(prints), first + step))
+            starts = np.zeros((rows, columns.stop - first), dtype=np.int32)
+            starts[k + positions] = held[hash_ids, columns]  # row k + p: p's k-gram is also in that submission
+            if first <= index < columns.stop:
+                starts[:, index - first] = 0
+            before = np.cumsum(starts, axis=0)  # before[k + t]: such k-grams starting at or before t
+            covered = (before[k:] - before[:-k]) > 0  # token t: one of them starts in t-k+1..t
+            shares[index, columns] = covered.sum(axis=0) / prints[index].token_coverage
     return shares
 
 

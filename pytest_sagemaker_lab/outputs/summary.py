@@ -169,6 +169,9 @@ def similar_section(report: dict[str, Any], plan: OutputPlan) -> SimilarSection 
         result = similarity.find_similar(files, lab_dir, plan.similarity)
     except ValueError as exc:  # the lab's own starter cannot be read: the course's to fix
         return SimilarSection(heading + f"Not computed: {_escape(str(exc))}.\n", None)
+    except Exception as exc:  # the flags are an extra: no learner's file may cost the class its pages
+        return SimilarSection(heading + f"Not computed: the comparison failed ({_escape(type(exc).__name__)}: "
+                              f"{_escape(_first_line(str(exc)))}).\n", None)
     starters = [name for name in ("starter.ipynb", "starter.py") if (lab_dir / name).is_file()]
     left_out = (f"the starter's code (`{'`, `'.join(f'{lab_dir.name}/{name}' for name in starters)}`)"
                 if starters else "nothing else (the lab has no starter)")
