@@ -291,7 +291,8 @@ def _run_submission(request: pytest.FixtureRequest, world, submission: Submissio
     from .grading.sandbox import ENDPOINT_PORT, HOME_INSIDE, interpreter
 
     settings = request.config.stash[SETTINGS_KEY]
-    workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name}")
+    # The name's start only: pytest adds a number, and a file's name may take all of NAME_MAX's 255 bytes.
+    workdir = request.config._tmp_path_factory.mktemp(f"submission-{submission.name[:60]}")
     confinement = _confinement(request.config, world)
     sandboxed = confinement.sandbox is not None
     guard = credentials = None

