@@ -371,6 +371,7 @@ def test_a_broken_roster_or_an_lms_export_without_one_stops_the_run_before_any_g
     assert not (pytester.path / "out").exists()  # nothing was graded
 
 
+@needs_sdk2  # class3's notebooks are written for SDK 2
 def test_a_graded_class_writes_every_export(pytester):
     folder = pytester.mkdir("class")
     for learner in ("alice", "bob", "carol"):
