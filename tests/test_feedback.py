@@ -12,7 +12,6 @@ write them again and read the diff before committing it:
 from __future__ import annotations
 
 import copy
-import csv
 import json
 import os
 import shutil
@@ -38,24 +37,10 @@ def _document() -> dict:
     return json.loads((CLASS3 / "report.json").read_text(encoding="utf-8"))
 
 
-class _StandInRoster:
-    """roster.csv read by csv alone, while outputs/roster.py's Roster is not written yet."""
-
-    def __init__(self, path: Path) -> None:
-        with open(path, encoding="utf-8", newline="") as handle:
-            self.rows = {row["submission"]: types.SimpleNamespace(**row) for row in csv.DictReader(handle)}
-
-    def get(self, name: str) -> types.SimpleNamespace | None:
-        return self.rows.get(name)
-
-
 def _roster(path: Path = CLASS3 / "roster.csv"):
     from pytest_sagemaker_lab.outputs.roster import Roster
 
-    try:
-        return Roster.load(path)
-    except NotImplementedError:
-        return _StandInRoster(path)
+    return Roster.load(path)
 
 
 def _pages(document: dict, tmp_path: Path, roster=None, **options) -> dict[str, str]:
@@ -271,8 +256,8 @@ def test_a_graded_class_gets_one_page_per_learner(pytester, monkeypatch, with_re
         shutil.copy(CLASS3 / "submissions" / f"{learner}.ipynb", folder)
     pages = pytester.path / "grades" / "feedback"
     args = [str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider", f"--lab-submission={folder}"]
-    if with_report:  # and the folder from the environment variable
-        args.append(f"--lab-report={pytester.path / 'grades' / 'report.json'}")
+    if with_report:  # and the folder from the environment variable, and the class's roster
+        args += [f"--lab-report={pytester.path / 'grades' / 'report.json'}", f"--lab-roster={CLASS3 / 'roster.csv'}"]
         monkeypatch.setenv("SAGEMAKER_LAB_FEEDBACK", "grades/feedback")
     else:
         args.append("--lab-feedback=grades/feedback")
@@ -286,4 +271,8 @@ def test_a_graded_class_gets_one_page_per_learner(pytester, monkeypatch, with_re
         assert f"**Score · 分數：{score}**" in markdown and f"繳交檔案：{learner}\n" in markdown
         assert f"<strong>{score}</strong>" in (pages / f"{learner}.html").read_text(encoding="utf-8")
         assert str(pytester.path) not in markdown and os.path.expanduser("~") + "/" not in markdown
+        if with_report:  # the roster names each learner on their own page, and no one else
+            names = {"alice": "Chen, Alice", "bob": "Lin, Bob", "carol": "Wang, Carol"}
+            assert names[learner] in markdown
+            assert not any(other in markdown for key, other in names.items() if key != learner)
     assert (pytester.path / "grades" / "report.json").exists() == with_report
