@@ -1,8 +1,9 @@
 """Targets: grading a class in the sandbox takes at most 1.15x the time without one, and grading it
 with ``-n 2`` on 2 cores takes at most 0.55x the same class with ``-n 0``.
 
-Every run grades the same folder offline (``pytest lab_steps --lab-submission <folder>``): 20 copies of
-the lab's reference notebook for the installed SDK (each must pass, so the run exits 0).
+Every run grades the same folder offline (``pytest lab_steps/lab4_1 --lab-submission <folder>``, the lab
+its notebooks are written for): 20 copies of the lab's reference notebook for the installed SDK (each
+must pass, so the run exits 0).
 No submission pays a fixed sleep: the notebooks' SDK polls run on the grader's fast clock.
 Three runs a repetition, back to back (their order reversed every other repetition), make two pairs:
 
@@ -125,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     floors: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch:
         folder = _folder(Path(scratch), args.notebooks)
-        base = [PYTHON, "-m", "pytest", "lab_steps", "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
+        base = [PYTHON, "-m", "pytest", str(LAB), "-q", "-p", "no:randomly", "-p", "no:cacheprovider",
                 f"--lab-submission={folder}"]
         running: list[tuple[str, Path]] = []  # the run under way (or the one that failed) and its report
         # Per run: the processes it left running once it had exited (killed before the next run).
