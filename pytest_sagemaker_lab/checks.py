@@ -173,8 +173,9 @@ def require_job(job: dict[str, Any] | None, spec: LabSpec, run: Any = None) -> d
                        error=error, prefix=spec.job_name_prefix)
         estimator = _unfitted_estimator(job, run)
         if estimator is not None:
+            call = _call_of(estimator)
             raise fail("estimator_not_fitted", f"{message}: the notebook builds the estimator {estimator['name']} "
-                       "but its fit never ran", estimator=estimator["name"])
+                       f"but its {call} never ran", estimator=estimator["name"], call=call)
         raise spec.fail("job_missing", message, prefix=spec.job_name_prefix)
     return job
 
@@ -191,6 +192,12 @@ def built_estimators(run: Any) -> list[dict[str, Any]]:
         return [item for item in described if well_formed(item)] if isinstance(described, list) else []
     namespace = getattr(run, "namespace", None)
     return describe(namespace) if namespace else []
+
+
+def _call_of(estimator: dict[str, Any]) -> str:
+    """The method that would have made the job: ``fit`` (SDK 2) or ``train`` (SDK 3); the read-back is the
+    learner's word, so any other value is taken as ``fit``."""
+    return "train" if estimator.get("call") == "train" else "fit"
 
 
 def _unfitted_estimator(job: dict[str, Any] | None, run: Any) -> dict[str, Any] | None:
@@ -214,7 +221,7 @@ def check_estimator_config(job: dict[str, Any] | None, run: Any, spec: LabSpec, 
         return (f"{job['TrainingJobName']}: XGBoost {spec.version}, {spec.instance_type}, hyperparameters and "
                 f"channels as the lab sets them{_let_pass(free)}")
     name, request = estimator["name"], estimator["request"]
-    said = f"fit never ran: the estimator {name} the notebook built"
+    said = f"{_call_of(estimator)} never ran: the estimator {name} the notebook built"
     try:
         free = check_config(request, spec, bucket, prefix, region, channels_known="InputDataConfig" in request)
     except StageFailure as failure:

@@ -92,9 +92,9 @@ HINTS: dict[str, Hint] = {
         "第 {cell} 個儲存格讓筆記本停止（{error}），之後的儲存格（包括訓練的那一格）都沒有執行。"
         "請先修正第 {cell} 個儲存格，再從頭執行筆記本。"),
     "estimator_not_fitted": Hint(
-        "The estimator {estimator} is built, but its fit never ran, so no training job exists. Run the cell "
-        "that calls {estimator}.fit(...) (the lab's job name and channels), then check the job finishes.",
-        "已建立 estimator {estimator}，但從未執行它的 fit，因此沒有訓練工作。請執行呼叫 {estimator}.fit(...) "
+        "The estimator {estimator} is built, but its {call} never ran, so no training job exists. Run the cell "
+        "that calls {estimator}.{call}(...) (the lab's job name and channels), then check the job finishes.",
+        "已建立 estimator {estimator}，但從未執行它的 {call}，因此沒有訓練工作。請執行呼叫 {estimator}.{call}(...) "
         "的儲存格（使用本 Lab 的工作名稱與資料通道），再確認訓練工作完成。"),
     "job_name_pattern": Hint(
         "The job is named {name}, which does not match the lab's naming ({pattern}). Name it as the lab's "

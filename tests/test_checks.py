@@ -134,7 +134,7 @@ def test_the_estimators_a_namespace_built_are_described_as_their_fit_would_send_
     namespace = {"xgb_model": estimator, "Estimator": Estimator, "_hidden": estimator, "odd": Hostile(),
                  "data_channels": {"train": TrainingInput("s3://b/p/train.csv", content_type="text/csv")}}
     image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"
-    assert describe(namespace) == [{"name": "xgb_model", "request": {
+    assert describe(namespace) == [{"name": "xgb_model", "call": "fit", "request": {
         "AlgorithmSpecification": {"TrainingImage": image},
         "HyperParameters": {"num_round": "42", "eta": "0.2"},
         "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
@@ -189,3 +189,28 @@ def test_grading_free_must_name_a_part_of_the_job(tmp_path):
     (tmp_path / "lab.toml").write_text(text, encoding="utf-8")
     with pytest.raises(SpecError, match=r"\[grading\] free lists 'speed'; name a part of the training job"):
         load_spec(tmp_path)
+
+
+def test_an_sdk3_model_trainer_and_its_input_data_are_described_as_train_would_send_them():
+    """SDK 3's ModelTrainer, Compute, OutputDataConfig and a list of InputData, as Lab 4.1's SDK 3 reference
+    builds them, as objects of their shape (the real classes, which need an AWS world to be made, are graded
+    in tests/test_grading.py under SDK 3)."""
+    from types import SimpleNamespace as Shape
+
+    from pytest_sagemaker_lab.grading.estimators import describe, well_formed
+
+    image = "683313688378.dkr.ecr.us-east-1.amazonaws.com/sagemaker-xgboost:1.2-2"
+    trainer = Shape(training_image=image, compute=Shape(instance_type="ml.m5.2xlarge", instance_count=1),
+                    output_data_config=Shape(s3_output_path="s3://b/p/output/"),
+                    hyperparameters={"num_round": "42", "eta": 0.2})
+    channels = [Shape(channel_name="train", data_source="s3://b/p/train.csv", content_type="text/csv")]
+    described = describe({"xgb_trainer": trainer, "data_channels": channels})
+    assert described == [{"name": "xgb_trainer", "call": "train", "request": {
+        "AlgorithmSpecification": {"TrainingImage": image},
+        "HyperParameters": {"num_round": "42", "eta": "0.2"},
+        "ResourceConfig": {"InstanceType": "ml.m5.2xlarge", "InstanceCount": 1},
+        "OutputDataConfig": {"S3OutputPath": "s3://b/p/output/"},
+        "InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": "s3://b/p/train.csv"}},
+                             "ContentType": "text/csv"}],
+    }}]
+    assert well_formed(described[0])

@@ -16,7 +16,7 @@ import pytest
 
 from pytest_sagemaker_lab.drivers import percent_to_notebook
 
-from .conftest import LAB41, SDK_MAJOR, needs_sdk2
+from .conftest import LAB41, SDK_MAJOR, needs_sdk2, needs_sdk3
 
 P, F, S = "passed", "failed", "skipped"
 STAGES = ("libomp_present", "xgboost_importable", "sagemaker_sdk_compatible", "s3_objects_reachable",
@@ -150,6 +150,38 @@ def test_a_class_of_typical_mistakes_gets_the_services_verdicts(pytester, monkey
                if p.is_file()] + [result.stdout.str(), result.stderr.str()]
     for text in written:
         assert "grader-secret-do-not-leak" not in text and "ghp_grader_token_do_not_leak" not in text
+
+
+@needs_sdk3
+def test_an_sdk3_notebook_that_never_trains_is_judged_on_the_trainer_it_built(pytester):
+    """Lab 4.1 for SDK 3 with its training cell left out: the config stage judges the ModelTrainer and the
+    InputData the notebook built, as train would have sent them; the fit stage says train never ran."""
+    text = (LAB41 / "solution_sdk3.py").read_text(encoding="utf-8")
+    folder = pytester.mkdir("class")
+    cases = {"no_train": [], "no_train_small": [('instance_type="ml.m5.2xlarge"', 'instance_type="ml.m5.xlarge"')]}
+    for name, edits in cases.items():
+        edited = text
+        for old, new in [("training_job = TrainingJob.create(", "# training_job = TrainingJob.create("),
+                         ("training_job.wait(logs=False)", "# training_job.wait(logs=False)"),
+                         ("print(training_job_name, training_job.training_job_status)", "print(training_job_name)"),
+                         *edits]:
+            assert old in edited, old
+            edited = edited.replace(old, new)
+        (folder / f"{name}.py").write_text(edited, encoding="utf-8")
+    _result, report = _grade(pytester, folder, "--lab-sdk=3")
+    graded = {submission["name"]: {stage["id"]: stage for stage in submission["stages"]}
+              for submission in report["submissions"]}
+    right, small = graded["no_train"], graded["no_train_small"]
+    assert right["estimator_config_valid"]["outcome"] == "passed", right["estimator_config_valid"]
+    assert right["estimator_config_valid"]["message"].startswith(
+        "train never ran: the estimator xgb_trainer the notebook built: XGBoost 1.2-2, ml.m5.2xlarge, "
+        "hyperparameters and channels as the lab sets them")
+    assert right["fit_completes"]["message"] == ("no training job whose name starts with xgb-pass1-: the notebook "
+                                                 "builds the estimator xgb_trainer but its train never ran")
+    assert "xgb_trainer.train(...)" in right["fit_completes"]["hint"]["en"]
+    assert small["estimator_config_valid"]["outcome"] == "failed"
+    assert small["estimator_config_valid"]["message"] == ("train never ran: the estimator xgb_trainer the notebook "
+                                                          "built differs from the lab: instance ml.m5.xlarge x1")
 
 
 def test_hanging_and_crashing_submissions_do_not_stop_the_others(pytester):

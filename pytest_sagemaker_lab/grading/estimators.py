@@ -3,9 +3,10 @@
 When no training job exists because ``fit`` never ran, the config stage still judges what the learner
 built (the stage is "estimator config valid"). The description is read from the learner's own namespace
 after the run, so a notebook could forge it: it only ever earns the config point, never the fit or the
-model, which are read from the AWS world. SDK 2 ``Estimator``s are described (their image, hyperparameters,
-instance, output path) and, when the namespace holds a dict of ``TrainingInput``s (``data_channels``),
-the channels ``fit(inputs=...)`` would get.
+model, which are read from the AWS world. SDK 2 ``Estimator``s and SDK 3 ``ModelTrainer``s are described
+(their image, hyperparameters, instance, output path) and, when the namespace holds a dict of
+``TrainingInput``s or a list of ``InputData`` (``data_channels``), the channels ``fit(inputs=...)`` or
+``train(input_data_config=...)`` would get.
 """
 
 from __future__ import annotations
@@ -20,11 +21,31 @@ def _sagemaker_lab_describe(namespace):
         config = getattr(value, "config", None)
         return isinstance(config, dict) and isinstance(config.get("DataSource"), dict)
 
+    def is_input_data(value):  # SDK 3's InputData
+        return hasattr(value, "channel_name") and hasattr(value, "data_source") and not isinstance(value, type)
+
+    def input_data(item):
+        source = item.data_source
+        if not isinstance(source, str):
+            source = getattr(getattr(source, "s3_data_source", None), "s3_uri", None) or str(source)
+        channel = {"ChannelName": str(item.channel_name), "DataSource": {"S3DataSource": {"S3Uri": source}}}
+        content_type = getattr(item, "content_type", None)
+        if isinstance(content_type, str):
+            channel["ContentType"] = content_type
+        return channel
+
+    import json
+
+    def sdk3_value(value):  # ModelTrainer sends strings as they are and JSON-encodes the rest
+        return value if isinstance(value, str) else json.dumps(value)
+
     channels = None
     for value in list(namespace.values()):
         try:
             if isinstance(value, dict) and value and all(is_input(item) for item in value.values()):
                 channels = [{"ChannelName": str(key), **item.config} for key, item in value.items()]
+            elif isinstance(value, list) and value and all(is_input_data(item) for item in value):
+                channels = [input_data(item) for item in value]
         except Exception:
             continue
     found = []
@@ -32,19 +53,33 @@ def _sagemaker_lab_describe(namespace):
         if name.startswith("_") or isinstance(value, type):
             continue
         try:
-            if not (callable(getattr(value, "training_image_uri", None))
+            if (callable(getattr(value, "training_image_uri", None))
                     and callable(getattr(value, "hyperparameters", None)) and hasattr(value, "instance_type")):
+                call = "fit"
+                request = {  # SDK 2's Estimator
+                    "AlgorithmSpecification": {"TrainingImage": str(value.training_image_uri())},
+                    "HyperParameters": {str(k): str(v) for k, v in dict(value.hyperparameters() or {}).items()},
+                    "ResourceConfig": {"InstanceType": str(value.instance_type),
+                                       "InstanceCount": int(getattr(value, "instance_count", None) or 1)},
+                    "OutputDataConfig": {"S3OutputPath": str(getattr(value, "output_path", None) or "")},
+                }
+            elif (isinstance(getattr(value, "training_image", None), str) and hasattr(value, "compute")
+                    and hasattr(value, "output_data_config")):
+                compute, call = value.compute, "train"
+                request = {  # SDK 3's ModelTrainer
+                    "AlgorithmSpecification": {"TrainingImage": value.training_image},
+                    "HyperParameters": {str(k): sdk3_value(v)
+                                        for k, v in dict(getattr(value, "hyperparameters", None) or {}).items()},
+                    "ResourceConfig": {"InstanceType": str(getattr(compute, "instance_type", None)),
+                                       "InstanceCount": int(getattr(compute, "instance_count", None) or 1)},
+                    "OutputDataConfig": {"S3OutputPath": str(getattr(value.output_data_config, "s3_output_path",
+                                                                     None) or "")},
+                }
+            else:
                 continue
-            request = {
-                "AlgorithmSpecification": {"TrainingImage": str(value.training_image_uri())},
-                "HyperParameters": {str(k): str(v) for k, v in dict(value.hyperparameters() or {}).items()},
-                "ResourceConfig": {"InstanceType": str(value.instance_type),
-                                   "InstanceCount": int(getattr(value, "instance_count", None) or 1)},
-                "OutputDataConfig": {"S3OutputPath": str(getattr(value, "output_path", None) or "")},
-            }
             if channels is not None:
                 request["InputDataConfig"] = channels
-            found.append({"name": name, "request": request})
+            found.append({"name": name, "request": request, "call": call})
         except Exception:
             continue
     return found
