@@ -330,7 +330,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         stages.OUTCOME_SKIPPED if report.skipped else stages.OUTCOME_PASSED)
     item.config.stash[STAGEBOOK_KEY].record(_stage_key(item, stage), outcome)
     report.user_properties.append((PROPERTY, _result_payload(item, stage, call, report, outcome)))
+    if call.when == "setup" and report.failed and call.excinfo is not None:
+        from .messages import StageFailure
+
+        # A lab's fixture found what the stage judges missing (no transform job): the learner's work failed the
+        # stage, which is no error of the lab's; said so in pytest's own words (travels to xdist's controller).
+        report.lab_stage_verdict = isinstance(call.excinfo.value, StageFailure)
     return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> tuple[str, str, str] | None:
+    if report.when == "setup" and report.failed and getattr(report, "lab_stage_verdict", False):
+        return "failed", "F", "FAILED"
+    return None
 
 
 def _result_payload(item: pytest.Item, stage: stages.Stage, call: pytest.CallInfo[None],

@@ -194,6 +194,23 @@ def test_requires_must_name_an_earlier_stage(pytester):
     assert "lab_stage('a') requires ['b'], which must be stages defined before it" in result.stderr.str()
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_a_verdict_raised_by_a_labs_fixture_is_a_failed_stage_not_an_error(pytester, workers):
+    """A lab's fixture finds what the stage judges missing (no transform job): the learner's work failed the
+    stage. pytest shows it as FAILED, as the report does; any other error in a fixture stays an ERROR."""
+    lab = pytester.mkdir("labz")
+    (lab / "lab.toml").write_text(LAB_TOML)
+    (lab / "test_labz.py").write_text(
+        "import pytest\nfrom pytest_sagemaker_lab.messages import fail\n\n"
+        "@pytest.fixture\ndef job():\n    raise fail('unexpected', 'no job was made', error='no job')\n\n"
+        "@pytest.fixture\ndef broken():\n    raise RuntimeError('the lab itself is broken')\n\n"
+        "@pytest.mark.lab_stage('a')\ndef test_a(lab_submission, job): pass\n\n"
+        "@pytest.mark.lab_stage('b')\ndef test_b(lab_submission, broken): pass\n")
+    result = pytester.runpytest_subprocess(str(lab), "-p", "no:randomly", *workers)
+    result.assert_outcomes(failed=1, errors=1)
+    result.stdout.fnmatch_lines(["FAILED *test_labz.py::test_a*", "ERROR *test_labz.py::test_b*"])
+
+
 def test_live_only_and_offline_only(pytester):
     pytester.makepyfile("""
         import pytest
