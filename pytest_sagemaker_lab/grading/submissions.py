@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -115,14 +116,31 @@ def submission_source(path: Path) -> str:
     """The code of a notebook's code cells, or of a .py file's cells, joined; "" for a file that is neither
     (the run says why it could not run it, which a stage's set-up error would not)."""
     try:
-        if path.suffix == ".ipynb":
-            import json
+        cells = read_code_cells(path)
+    except ValueError:
+        return ""
+    return ("\n" if path.suffix == ".ipynb" else "").join(source for _, source, _ in cells)
 
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
-            return "\n".join("".join(cell.get("source", "")) for cell in cells if cell.get("cell_type") == "code")
+
+def read_code_cells(path: Path) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(number, source, tags) of each code cell, numbered as the learner counts code cells; raises
+    ValueError for a file that is not a readable notebook or ``.py`` file."""
+    if path.suffix == ".py":
         from ..drivers import read_percent_cells
 
-        return "".join(cell.source for cell in read_percent_cells(path))
-    # RecursionError: JSON nested thousands deep; the others: not JSON, not UTF-8, not a notebook's shape.
-    except (ValueError, OSError, AttributeError, TypeError, RecursionError):
-        return ""
+        try:
+            return [(cell.number, cell.source, cell.tags) for cell in read_percent_cells(path)]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"not a readable .py file ({type(exc).__name__}: {exc})") from None
+    try:
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        cells = [cell for cell in notebook["cells"] if cell.get("cell_type") == "code"]
+        return [(number, _text(cell.get("source", "")), tuple(cell.get("metadata", {}).get("tags", [])))
+                for number, cell in enumerate(cells, start=1)]
+    # RecursionError: JSON nested thousands deep, which the grader could not run either.
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
+
+
+def _text(source: str | list[str]) -> str:
+    return source if isinstance(source, str) else "".join(source)

@@ -10,13 +10,14 @@ departs from copydetect's own pipeline). A flag says "look at these two": a pers
 from __future__ import annotations
 
 import io
-import json
 import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from ..grading.submissions import read_code_cells
 
 # copydetect's thresholds are counts of characters of *filtered* code (names become V, F or O, strings
 # S, whitespace and comments go): `V=V(V,V=V,V="S")` is one line of 17. 25 (copydetect's default) is
@@ -83,30 +84,6 @@ class Similarity:
     flags: list[Flag]  # by score, highest first
     compared: int  # submissions compared
     notes: list[str]  # submissions skipped, and why
-
-
-def read_code_cells(path: Path) -> list[tuple[int, str, tuple[str, ...]]]:
-    """(number, source, tags) of each code cell, numbered as the learner counts code cells; raises
-    ValueError for a file that is not a readable notebook or ``.py`` file."""
-    if path.suffix == ".py":
-        from ..drivers import read_percent_cells
-
-        try:
-            return [(cell.number, cell.source, cell.tags) for cell in read_percent_cells(path)]
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"not a readable .py file ({type(exc).__name__}: {exc})") from None
-    try:
-        notebook = json.loads(path.read_text(encoding="utf-8"))
-        cells = [cell for cell in notebook["cells"] if cell.get("cell_type") == "code"]
-        return [(number, _text(cell.get("source", "")), tuple(cell.get("metadata", {}).get("tags", [])))
-                for number, cell in enumerate(cells, start=1)]
-    # RecursionError: JSON nested thousands deep, which the grader could not run either.
-    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
-        raise ValueError(f"not a readable notebook ({type(exc).__name__}: {str(exc)[:200]})") from None
-
-
-def _text(source: str | list[str]) -> str:
-    return source if isinstance(source, str) else "".join(source)
 
 
 def own_code(name: str, path: Path) -> OwnCode:
