@@ -24,7 +24,7 @@ import pytest
 
 from .grading.redact import Redactor
 from .messages import Hint
-from .stages import OUTCOME_FAILED, OUTCOME_PASSED, worst
+from .stages import OUTCOME_FAILED, OUTCOME_PASSED, OUTCOME_SKIPPED, worst
 
 PROPERTY = "sagemaker_lab"
 # The node id of the item that ends each (lab module, submission) group in this process's order, and
@@ -215,7 +215,7 @@ class Gradebook:
 
 def _not_passed(submission: dict[str, Any]) -> str:
     said = []
-    for outcome in (OUTCOME_FAILED, "skipped"):
+    for outcome in (OUTCOME_FAILED, OUTCOME_SKIPPED):
         ids = [row["id"] for row in submission["stages"] if row["outcome"] == outcome]
         if ids:
             said.append(f"{outcome}: {', '.join(ids)}")

@@ -95,6 +95,16 @@ class LabCopy:
         return result, document
 
 
+def grade_class(pytester: pytest.Pytester, folder: Path, *args: str) -> tuple[pytest.RunResult, dict]:
+    """Lab 4.1 graded on ``folder``'s submissions in a pytest subprocess; its result and its JSON report."""
+    report = pytester.path / "out" / "grades.json"
+    result = pytester.runpytest_subprocess(str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider",
+                                           f"--lab-submission={folder}", f"--lab-report={report}", *args,
+                                           timeout=600)
+    assert report.exists(), result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
+    return result, json.loads(report.read_text(encoding="utf-8"))
+
+
 def stages_of(document: dict, submission: int = 0) -> dict[str, dict]:
     return {stage["id"]: stage for stage in document["submissions"][submission]["stages"]}
 

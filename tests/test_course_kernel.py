@@ -29,7 +29,7 @@ from pytest_sagemaker_lab.grading.runners import Confinement
 from pytest_sagemaker_lab.grading.sandbox import EVIDENCE_UID_BASE, HOME_INSIDE, Sandbox, find_bwrap, worker_uid
 from pytest_sagemaker_lab.spec import SpecError, load_spec
 
-from .conftest import LAB41, SDK_MAJOR, LabCopy, needs_sdk2
+from .conftest import LAB41, SDK_MAJOR, LabCopy, grade_class, needs_sdk2
 
 REPOSITORY = LAB41.parent.parent
 GRADER_SITE = Path(sysconfig.get_path("purelib"))
@@ -90,15 +90,6 @@ def _notebook(folder: Path, name: str, first_cells: list[str], base: Path | None
     return path
 
 
-def _grade(pytester: pytest.Pytester, folder: Path, *args: str) -> tuple[pytest.RunResult, dict]:
-    report = pytester.path / "out" / "grades.json"
-    result = pytester.runpytest_subprocess(str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider",
-                                           f"--lab-submission={folder}", f"--lab-report={report}", *args,
-                                           timeout=600)
-    assert report.exists(), result.stdout.str()[-3000:] + result.stderr.str()[-3000:]
-    return result, json.loads(report.read_text(encoding="utf-8"))
-
-
 def _printed(pytester: pytest.Pytester, name: str) -> str:
     """What the cells of a graded notebook printed, as its executed copy keeps it."""
     executed = nbformat.read(pytester.path / "out" / "executed" / f"{name}.ipynb", as_version=4)
@@ -116,7 +107,7 @@ IMPORTS_COURSE_EXTRA = "import course_extra\nprint(course_extra.MARK)"
 def test_a_course_package_stops_the_default_kernel_at_its_import(pytester):
     folder = pytester.mkdir("class")
     _notebook(folder, "ann", [IMPORTS_COURSE_EXTRA])
-    result, report = _grade(pytester, folder)
+    result, report = grade_class(pytester, folder)
     (ann,) = report["submissions"]
     assert ann["error"] == "cell 1 raised ModuleNotFoundError: No module named 'course_extra'"
     assert ann["cell"]["number"] == 1
@@ -130,7 +121,7 @@ def test_the_course_kernel_grades_notebooks_and_py_files_to_full_marks_in_its_ow
     _notebook(folder, "ann", [IMPORTS_COURSE_EXTRA])
     reference_py = (LAB41 / f"solution_sdk{SDK_MAJOR}.py").read_text(encoding="utf-8")
     (folder / "bob.py").write_text(f"# %%\n{IMPORTS_COURSE_EXTRA}\n\n{reference_py}", encoding="utf-8")
-    result, report = _grade(pytester, folder, "--lab-kernel=course")
+    result, report = grade_class(pytester, folder, "--lab-kernel=course")
     result.stdout.fnmatch_lines([f"sagemaker-lab: submissions run in kernel course (the course's environment): "
                                  f"{kernels.course}, Python *"])
     assert "isolated in a bubblewrap sandbox" in result.stdout.str()
@@ -146,7 +137,7 @@ def test_the_course_kernel_grades_notebooks_and_py_files_to_full_marks_in_its_ow
 def test_the_course_kernel_without_a_sandbox(pytester, kernels):
     folder = pytester.mkdir("class")
     _notebook(folder, "ann", [IMPORTS_COURSE_EXTRA])
-    result, report = _grade(pytester, folder, "--lab-kernel=course", "--lab-sandbox=none")
+    result, report = grade_class(pytester, folder, "--lab-kernel=course", "--lab-sandbox=none")
     (ann,) = report["submissions"]
     assert (ann["error"], ann["score"]) == (None, FULL_MARKS), ann
     assert f" in {kernels.course};" in _stages(ann)["sagemaker_sdk_compatible"]["message"]
@@ -180,7 +171,7 @@ def test_in_the_course_kernel_a_learner_still_cannot_read_the_checkout_or_the_gr
                      "secret": str(secret), "grader_python": sys.executable, "checkout": str(REPOSITORY)}
     folder = pytester.mkdir("class")
     _notebook(folder, "mallory", [cell], base=None)
-    _grade(pytester, folder, "--lab-kernel=course")
+    grade_class(pytester, folder, "--lab-kernel=course")
     found = json.loads(re.search(r"ATTACK (.*)", _printed(pytester, "mallory")).group(1))
     assert found["python"] == str(kernels.course)
     assert found["home"] == HOME_INSIDE

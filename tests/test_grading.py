@@ -5,7 +5,6 @@ environment; the self-test; and a run with -n 2."""
 from __future__ import annotations
 
 import csv
-import json
 import re
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 
 from pytest_sagemaker_lab.drivers import percent_to_notebook
 
-from .conftest import LAB41, SDK_MAJOR, needs_sdk2, needs_sdk3
+from .conftest import LAB41, SDK_MAJOR, grade_class, needs_sdk2, needs_sdk3
 
 P, F, S = "passed", "failed", "skipped"
 STAGES = ("libomp_present", "xgboost_importable", "sagemaker_sdk_compatible", "s3_objects_reachable",
@@ -98,14 +97,6 @@ def _notebook(folder: Path, name: str, edits: list[tuple[str, str]]) -> Path:
     return target
 
 
-def _grade(pytester: pytest.Pytester, folder: Path, *args: str) -> tuple[pytest.RunResult, dict]:
-    report = pytester.path / "out" / "grades.json"
-    result = pytester.runpytest_subprocess(str(LAB41), "-p", "no:randomly", "-p", "no:cacheprovider",
-                                           f"--lab-submission={folder}", f"--lab-report={report}", *args,
-                                           timeout=600)
-    return result, json.loads(report.read_text(encoding="utf-8"))
-
-
 @needs_sdk2
 def test_a_class_of_typical_mistakes_gets_the_services_verdicts(pytester, monkeypatch):
     folder = pytester.mkdir("class")
@@ -118,7 +109,7 @@ def test_a_class_of_typical_mistakes_gets_the_services_verdicts(pytester, monkey
     nb.cells = [nbformat.v4.new_code_cell("import os\nprint(dict(os.environ))\nimport boto3\n"
                                           "print(boto3.Session().get_credentials().secret_key)")]
     nbformat.write(nb, folder / "prints_env.ipynb")
-    result, report = _grade(pytester, folder)
+    result, report = grade_class(pytester, folder)
     graded = {submission["name"]: submission for submission in report["submissions"]}
     assert set(graded) == {*CORPUS, "prints_env"}
     for name, (_edits, outcomes, messages, error) in CORPUS.items():
@@ -168,7 +159,7 @@ def test_an_sdk3_notebook_that_never_trains_is_judged_on_the_trainer_it_built(py
             assert old in edited, old
             edited = edited.replace(old, new)
         (folder / f"{name}.py").write_text(edited, encoding="utf-8")
-    _result, report = _grade(pytester, folder, "--lab-sdk=3")
+    _result, report = grade_class(pytester, folder, "--lab-sdk=3")
     graded = {submission["name"]: {stage["id"]: stage for stage in submission["stages"]}
               for submission in report["submissions"]}
     right, small = graded["no_train"], graded["no_train_small"]
@@ -198,7 +189,7 @@ def test_hanging_and_crashing_submissions_do_not_stop_the_others(pytester):
     (folder / "e_reference.ipynb").write_bytes(reference.read_bytes())
     # The bound must leave room for the reference under load (SDK 3's import alone takes seconds, and
     # CI runs this beside another worker); 8 s was once too little on a fresh machine.
-    _, report = _grade(pytester, folder, "--lab-timeout=30")
+    _, report = grade_class(pytester, folder, "--lab-timeout=30")
     graded = {submission["name"]: submission for submission in report["submissions"]}
     assert graded["a_hangs"]["error"] == "timed out after 30 s"
     assert graded["b_crashes"]["error"] == "cell 2 raised RuntimeError: boom"
@@ -221,7 +212,7 @@ def test_a_notebook_that_swallows_the_interrupt_is_still_timed_out(pytester):
                                           "    print('carrying on')"),
                 nbformat.v4.new_code_cell("print('after')")]
     nbformat.write(nb, folder / "swallows.ipynb")
-    _, report = _grade(pytester, folder, "--lab-timeout=5")
+    _, report = grade_class(pytester, folder, "--lab-timeout=5")
     (graded,) = report["submissions"]
     assert graded["error"] == "timed out after 5 s"
     executed = nbformat.read(pytester.path / "out" / "executed" / "swallows.ipynb", as_version=4)
@@ -252,7 +243,7 @@ def test_grading_with_two_workers_keeps_each_submission_together(pytester):
     for name in ("ann", "ben", "cid"):
         (folder / f"{name}.ipynb").write_bytes(reference.read_bytes())
     (folder / "dee.ipynb").write_bytes((LAB41 / "starter.ipynb").read_bytes())
-    result, report = _grade(pytester, folder, "-n", "2", "-v")
+    result, report = grade_class(pytester, folder, "-n", "2", "-v")
     scores = {submission["name"]: submission["score"] for submission in report["submissions"]}
     assert scores == {"ann": 7, "ben": 7, "cid": 7, "dee": 0}
     workers: dict[str, set[str]] = {}
@@ -306,7 +297,7 @@ def test_the_guard_is_in_force_inside_the_learners_kernel(pytester):
         "print('loader:', botocore.session.create_loader.__name__)\n"
         "print('omp:', os.environ.get('OMP_WAIT_POLICY'), os.environ.get('OPENBLAS_THREAD_TIMEOUT'))\n")]
     nbformat.write(nb, folder / "probe.ipynb")
-    _grade(pytester, folder)
+    grade_class(pytester, folder)
     executed = nbformat.read(pytester.path / "out" / "executed" / "probe.ipynb", as_version=4)
     printed = "".join(o.get("text", "") + "".join(o.get("traceback", [])) for o in executed.cells[-1].outputs)
     assert "connect: _guarded_connect" in printed
@@ -331,7 +322,7 @@ def test_the_notebook_knows_its_role_bucket_and_account_as_on_a_notebook_instanc
         "import sagemaker\nsession = sagemaker.Session()\nprint('role:', sagemaker.get_execution_role())\n"
         "print('bucket:', session.default_bucket())\nprint('account:', session.account_id())\n")]
     nbformat.write(nb, folder / "identity.ipynb")
-    _, report = _grade(pytester, folder)
+    _, report = grade_class(pytester, folder)
     assert report["submissions"][0]["error"] is None
     executed = nbformat.read(pytester.path / "out" / "executed" / "identity.ipynb", as_version=4)
     printed = "".join(output.get("text", "") for output in executed.cells[-1].outputs)
